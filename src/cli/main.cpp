@@ -1,0 +1,22 @@
+// The `baove` command.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Baove: child online protection platform"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("baove 0.1.0"));
+  baove::cli::Registry registry;
+  baove::cli::register_hash(app, registry);
+#ifdef BAOVE_HAVE_BANK
+  baove::cli::register_bank(app, registry);
+  baove::cli::register_match(app, registry);
+#endif
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  return registry.exit_code;
+}

@@ -1,0 +1,120 @@
+#include "util/file.hpp"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+namespace baove {
+namespace {
+
+Error errno_error(const std::filesystem::path& path, int err) {
+  ErrorCode code = err == ENOENT ? ErrorCode::not_found : ErrorCode::io;
+  const char* what = err == ENOENT ? "no such file" : std::strerror(err);
+  return make_error(code, path.string() + ": " + what);
+}
+
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+MappedFile::MappedFile(MappedFile&& other) noexcept
+    : data_(std::exchange(other.data_, nullptr)),
+      size_(std::exchange(other.size_, 0)),
+      mapped_(std::exchange(other.mapped_, false)) {}
+
+MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
+  if (this != &other) {
+    this->~MappedFile();
+    data_ = std::exchange(other.data_, nullptr);
+    size_ = std::exchange(other.size_, 0);
+    mapped_ = std::exchange(other.mapped_, false);
+  }
+  return *this;
+}
+
+MappedFile::~MappedFile() {
+  if (mapped_) ::munmap(const_cast<std::uint8_t*>(data_), size_);
+}
+
+Result<MappedFile> MappedFile::open(const std::filesystem::path& path, std::uint64_t max_bytes) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return errno_error(path, errno);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return errno_error(path, errno);
+  if (S_ISDIR(st.st_mode)) return make_error(ErrorCode::io, path.string() + ": is a directory");
+  if (!S_ISREG(st.st_mode)) return make_error(ErrorCode::io, path.string() + ": not a regular file");
+  if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
+    return make_error(ErrorCode::limit_exceeded,
+                      path.string() + ": file of " + std::to_string(st.st_size) +
+                          " bytes exceeds the limit of " + std::to_string(max_bytes));
+  }
+  MappedFile f;
+  if (st.st_size == 0) return f;  // empty file: an empty span
+  void* p = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd.get(), 0);
+  if (p == MAP_FAILED) return errno_error(path, errno);
+  ::madvise(p, static_cast<std::size_t>(st.st_size), MADV_SEQUENTIAL | MADV_WILLNEED);
+  f.data_ = static_cast<const std::uint8_t*>(p);
+  f.size_ = static_cast<std::size_t>(st.st_size);
+  f.mapped_ = true;
+  return f;
+}
+
+Result<std::vector<std::uint8_t>> read_file(const std::filesystem::path& path) {
+  auto m = MappedFile::open(path);
+  if (!m) return m.error();
+  auto b = m->bytes();
+  return std::vector<std::uint8_t>(b.begin(), b.end());
+}
+
+Status write_file_atomic(const std::filesystem::path& path, std::span<const std::uint8_t> bytes) {
+  std::filesystem::path tmp = path;
+  tmp += ".tmp." + std::to_string(::getpid());
+  {
+    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+    if (fd.get() < 0) return errno_error(tmp, errno);
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+      ssize_t n = ::write(fd.get(), bytes.data() + done, bytes.size() - done);
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        int err = errno;
+        ::unlink(tmp.c_str());
+        return errno_error(tmp, err);
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd.get()) != 0) {
+      int err = errno;
+      ::unlink(tmp.c_str());
+      return errno_error(tmp, err);
+    }
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return errno_error(path, err);
+  }
+  auto dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dfd.get() < 0 || ::fsync(dfd.get()) != 0) return errno_error(dir, errno);
+  return {};
+}
+
+}  // namespace baove
