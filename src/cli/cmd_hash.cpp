@@ -71,10 +71,11 @@ std::string format_outcome_text(const HashArgs& a, const std::string& path, cons
     j["format"] = hash::to_string(h.info.format);
     if (a.exif_orientation) j["orientation"] = h.info.orientation;
     if (a.dihedral) {
-      static constexpr const char* kNames[] = {"original", "rot90",  "rot180",     "rot270",
-                                               "flipx",    "flipy",  "flipplus1",  "flipminus1"};
+      static constexpr const char* kNames[] = {"original", "rot90", "rot180",    "rot270",
+                                               "flipx",    "flipy", "flipplus1", "flipminus1"};
       nlohmann::json d = nlohmann::json::object();
-      for (int k = 0; k < hash::kDihedralCount; ++k) d[kNames[k]] = h.dihedral[static_cast<std::size_t>(k)].hash.to_hex();
+      for (int k = 0; k < hash::kDihedralCount; ++k)
+        d[kNames[k]] = h.dihedral[static_cast<std::size_t>(k)].hash.to_hex();
       j["dihedral"] = d;
     }
     s = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -151,8 +152,10 @@ class Progress {
     const double rate = static_cast<double>(done) / elapsed;
     if (total && *total > 0) {
       const int width = 30;
-      const int filled = static_cast<int>(static_cast<double>(width) * static_cast<double>(done) / static_cast<double>(*total));
-      std::fprintf(stderr, "\r[%s%s] %zu/%zu images, %.1f/s ", std::string(static_cast<std::size_t>(filled), '#').c_str(),
+      const int filled = static_cast<int>(static_cast<double>(width) * static_cast<double>(done) /
+                                          static_cast<double>(*total));
+      std::fprintf(stderr, "\r[%s%s] %zu/%zu images, %.1f/s ",
+                   std::string(static_cast<std::size_t>(filled), '#').c_str(),
                    std::string(static_cast<std::size_t>(width - filled), '.').c_str(), done, *total, rate);
     } else {
       std::fprintf(stderr, "\r%zu images, %.1f/s ", done, rate);
@@ -255,7 +258,8 @@ int run_all(const HashArgs& a, const hash::HashOptions& opts, unsigned threads, 
   }
   progress.finish();
   std::fflush(stdout);
-  if (skipped > 0 && !a.quiet) std::fprintf(stderr, "baove: skipped %zu files that are not images\n", skipped);
+  if (skipped > 0 && !a.quiet)
+    std::fprintf(stderr, "baove: skipped %zu files that are not images\n", skipped);
   return any_failed ? 1 : 0;
 }
 
@@ -298,9 +302,11 @@ void register_hash(CLI::App& app, Registry& registry) {
   auto args = std::make_shared<HashArgs>();
   auto* cmd = app.add_subcommand("hash", "PDQ and MD5/SHA-1/SHA-256 of images");
   cmd->footer(
-      "Output: `pdq,quality,path` lines as Meta's reference hasher prints them, or with --json one object per\n"
+      "Output: `pdq,quality,path` lines as Meta's reference hasher prints them, or with --json one object "
+      "per\n"
       "line: path, pdq, quality, md5, sha1, sha256, width, height, format. Directories are walked; files in\n"
-      "them that are not images are skipped. A file that cannot be hashed gets one line on standard error and\n"
+      "them that are not images are skipped. A file that cannot be hashed gets one line on standard error "
+      "and\n"
       "the exit status is 1 at the end; the other files are still hashed.");
   cmd->add_option("paths", args->paths, "Image files or directories");
   cmd->add_flag("--json", args->json, "One JSON object per line, with the digests");
@@ -309,7 +315,8 @@ void register_hash(CLI::App& app, Registry& registry) {
                 "Turn the image upright per its EXIF orientation first (off: comparable with partners)");
   cmd->add_flag("--fast", args->fast, "Faster, near-identical hashes: JPEGs decoded at reduced size");
   cmd->add_flag("-i,--stdin", args->from_stdin, "Read paths from standard input, one per line");
-  cmd->add_option("--threads", args->threads, "Worker threads (default: all cores)")->check(CLI::Range(1u, 1024u));
+  cmd->add_option("--threads", args->threads, "Worker threads (default: all cores)")
+      ->check(CLI::Range(1u, 1024u));
   cmd->add_option("--max-pixels", args->max_pixels, "Refuse images with more pixels than this")
       ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{1} << 40));
   cmd->add_flag("-q,--quiet", args->quiet, "No progress bar or summary on standard error");

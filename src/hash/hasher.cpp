@@ -57,8 +57,8 @@ class LumaSink final : public RowSink {
     // Orientation maps (x', y') -> (x, y):
     //  1 (x', y')  2 (W-1-x', y')  3 (W-1-x', H-1-y')  4 (x', H-1-y')
     //  5 (y', x')  6 (y', H-1-x')  7 (W-1-y', H-1-x')  8 (W-1-y', x')
-    const bool flip_x = o == 2 || o == 3 || o == 7 || o == 8;  // stored x reversed
-    const bool flip_y = o == 3 || o == 4 || o == 6 || o == 7;  // stored y reversed
+    const bool flip_x = o == 2 || o == 3 || o == 7 || o == 8;                    // stored x reversed
+    const bool flip_y = o == 3 || o == 4 || o == 6 || o == 7;                    // stored y reversed
     const std::vector<std::int64_t>& line_src = orient_.transposed() ? dx : dy;  // -> stored y
     const std::vector<std::int64_t>& col_src = orient_.transposed() ? dy : dx;   // -> stored x
     cols_in_line_.resize(col_src.size());
@@ -71,7 +71,8 @@ class LumaSink final : public RowSink {
       const std::int64_t sy = flip_y ? h - 1 - line_src[k] : line_src[k];
       lines_.push_back({static_cast<std::uint32_t>(sy), static_cast<int>(k)});
     }
-    std::stable_sort(lines_.begin(), lines_.end(), [](const Line& a, const Line& b) { return a.stored_row < b.stored_row; });
+    std::stable_sort(lines_.begin(), lines_.end(),
+                     [](const Line& a, const Line& b) { return a.stored_row < b.stored_row; });
     next_line_ = 0;
     identity_ = !squash && o == 1;
     return {};
@@ -90,7 +91,8 @@ class LumaSink final : public RowSink {
         // Display column k, all display rows.
         luma_row(px, ch, rows_, cols_in_line_.data(), luma_.data() + k, cols_);
       } else {
-        luma_row(px, ch, cols_, cols_in_line_.data(), luma_.data() + static_cast<std::ptrdiff_t>(k) * cols_, 1);
+        luma_row(px, ch, cols_, cols_in_line_.data(), luma_.data() + static_cast<std::ptrdiff_t>(k) * cols_,
+                 1);
       }
     }
   }
@@ -108,7 +110,8 @@ class LumaSink final : public RowSink {
 
   // Luminance as the reference computes it: grey samples as they are, colour as
   // 0.299 R + 0.587 G + 0.114 B in float. Alpha is not part of the luminance.
-  static void luma_row(const std::uint8_t* px, int ch, int n, const std::uint32_t* cols, float* out, int stride) {
+  static void luma_row(const std::uint8_t* px, int ch, int n, const std::uint32_t* cols, float* out,
+                       int stride) {
     constexpr float kR = 0.299f, kG = 0.587f, kB = 0.114f;
     for (int k = 0; k < n; ++k) {
       const std::size_t x = cols ? cols[k] : static_cast<std::size_t>(k);

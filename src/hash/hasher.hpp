@@ -26,12 +26,12 @@
 namespace baove::hash {
 
 struct HashOptions {
-  DecodeOptions decode;          // pixel limit and the like
-  bool fast = false;             // JPEG: DCT-domain scaled decoding (docs/HASHING.md gives distances)
-  bool dihedral = false;         // also the 8 dihedral hashes
-  bool exif_orientation = false; // apply EXIF orientation before hashing
-  bool pdq = true;               // decode and hash the image
-  bool digests = true;           // MD5/SHA-1/SHA-256 of the bytes
+  DecodeOptions decode;           // pixel limit and the like
+  bool fast = false;              // JPEG: DCT-domain scaled decoding (docs/HASHING.md gives distances)
+  bool dihedral = false;          // also the 8 dihedral hashes
+  bool exif_orientation = false;  // apply EXIF orientation before hashing
+  bool pdq = true;                // decode and hash the image
+  bool digests = true;            // MD5/SHA-1/SHA-256 of the bytes
   std::uint64_t max_file_bytes = 1ull << 32;  // refuse larger files before reading them
 };
 

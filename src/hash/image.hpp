@@ -34,7 +34,7 @@ struct DecodeOptions {
 
 struct ImageInfo {
   ImageFormat format = ImageFormat::unknown;
-  std::uint32_t width = 0;   // of the rows delivered (smaller than stored when DCT-scaled)
+  std::uint32_t width = 0;  // of the rows delivered (smaller than stored when DCT-scaled)
   std::uint32_t height = 0;
   std::uint32_t stored_width = 0;  // as the file's header says
   std::uint32_t stored_height = 0;

@@ -110,7 +110,8 @@ void box_along_rows_index(const float* in, int ld, int n, int m, int w, float* s
 
 // The reference's box1DFloat on a contiguous vector, keeping only the outputs at the sorted
 // positions `targets` (duplicates allowed): out[q] = output at targets[q].
-void box_1d_sampled(const float* in, int n, int w, const int* targets, int ntargets, float* out, int out_stride) {
+void box_1d_sampled(const float* in, int n, int w, const int* targets, int ntargets, float* out,
+                    int out_stride) {
   const BoxPhases ph(n, w);
   float sum = 0.0f;
   int li = 0, ri = 0, oi = 0, count = 0, q = 0;
@@ -289,14 +290,30 @@ void dihedral_dct(const Buf16& a, Dihedral which, Buf16& b) {
     for (int j = 0; j < 16; ++j) {
       const float v = a[i][j];
       switch (which) {
-        case Dihedral::original: b[i][j] = v; break;
-        case Dihedral::rot90: b[j][i] = (j & 1) ? v : -v; break;
-        case Dihedral::rot180: b[i][j] = ((i + j) & 1) ? -v : v; break;
-        case Dihedral::rot270: b[j][i] = (i & 1) ? v : -v; break;
-        case Dihedral::flip_x: b[i][j] = (i & 1) ? v : -v; break;
-        case Dihedral::flip_y: b[i][j] = (j & 1) ? v : -v; break;
-        case Dihedral::flip_plus1: b[j][i] = v; break;
-        case Dihedral::flip_minus1: b[j][i] = ((i + j) & 1) ? -v : v; break;
+        case Dihedral::original:
+          b[i][j] = v;
+          break;
+        case Dihedral::rot90:
+          b[j][i] = (j & 1) ? v : -v;
+          break;
+        case Dihedral::rot180:
+          b[i][j] = ((i + j) & 1) ? -v : v;
+          break;
+        case Dihedral::rot270:
+          b[j][i] = (i & 1) ? v : -v;
+          break;
+        case Dihedral::flip_x:
+          b[i][j] = (i & 1) ? v : -v;
+          break;
+        case Dihedral::flip_y:
+          b[i][j] = (j & 1) ? v : -v;
+          break;
+        case Dihedral::flip_plus1:
+          b[j][i] = v;
+          break;
+        case Dihedral::flip_minus1:
+          b[j][i] = ((i + j) & 1) ? -v : v;
+          break;
       }
     }
   }

@@ -31,8 +31,8 @@ struct PdqHash {
 };
 
 inline int hamming(const PdqHash& a, const PdqHash& b) noexcept {
-  return std::popcount(a.w[0] ^ b.w[0]) + std::popcount(a.w[1] ^ b.w[1]) +
-         std::popcount(a.w[2] ^ b.w[2]) + std::popcount(a.w[3] ^ b.w[3]);
+  return std::popcount(a.w[0] ^ b.w[0]) + std::popcount(a.w[1] ^ b.w[1]) + std::popcount(a.w[2] ^ b.w[2]) +
+         std::popcount(a.w[3] ^ b.w[3]);
 }
 
 // PDQ's match threshold and the quality below which a hash is not trusted.

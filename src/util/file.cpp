@@ -61,9 +61,9 @@ Result<MappedFile> MappedFile::open(const std::filesystem::path& path, std::uint
   if (S_ISDIR(st.st_mode)) return make_error(ErrorCode::io, path.string() + ": is a directory");
   if (!S_ISREG(st.st_mode)) return make_error(ErrorCode::io, path.string() + ": not a regular file");
   if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
-    return make_error(ErrorCode::limit_exceeded,
-                      path.string() + ": file of " + std::to_string(st.st_size) +
-                          " bytes exceeds the limit of " + std::to_string(max_bytes));
+    return make_error(ErrorCode::limit_exceeded, path.string() + ": file of " + std::to_string(st.st_size) +
+                                                     " bytes exceeds the limit of " +
+                                                     std::to_string(max_bytes));
   }
   MappedFile f;
   if (st.st_size == 0) return f;  // empty file: an empty span

@@ -24,8 +24,7 @@ class MappedFile {
 
   // Opens and maps `path`. Fails with not_found, io (unreadable, a directory) or
   // limit_exceeded when the file is larger than max_bytes.
-  static Result<MappedFile> open(const std::filesystem::path& path,
-                                 std::uint64_t max_bytes = UINT64_MAX);
+  static Result<MappedFile> open(const std::filesystem::path& path, std::uint64_t max_bytes = UINT64_MAX);
 
   std::span<const std::uint8_t> bytes() const noexcept { return {data_, size_}; }
 

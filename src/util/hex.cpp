@@ -22,9 +22,8 @@ std::string to_hex(std::span<const std::uint8_t> bytes) {
 
 Result<std::vector<std::uint8_t>> from_hex(std::string_view hex, std::size_t expected_bytes) {
   if (expected_bytes != 0 && hex.size() != expected_bytes * 2) {
-    return make_error(ErrorCode::invalid_argument,
-                      "expected " + std::to_string(expected_bytes * 2) + " hex characters, got " +
-                          std::to_string(hex.size()));
+    return make_error(ErrorCode::invalid_argument, "expected " + std::to_string(expected_bytes * 2) +
+                                                       " hex characters, got " + std::to_string(hex.size()));
   }
   if (hex.size() % 2 != 0) return make_error(ErrorCode::invalid_argument, "odd number of hex characters");
   std::vector<std::uint8_t> out(hex.size() / 2);

@@ -14,14 +14,14 @@
 namespace baove {
 
 enum class ErrorCode {
-  invalid_argument,   // the caller's input is malformed (bad hex, bad JSON, bad option)
-  not_found,          // a file, record or bank that does not exist
-  io,                 // reading or writing failed
-  unsupported,        // a format or feature this build does not handle
-  corrupt,            // data that claims a format but breaks it (truncated image, bad checksum)
-  limit_exceeded,     // input larger than a configured limit (pixels, bytes, time)
-  conflict,           // the operation clashes with current state (duplicate name)
-  internal,           // a bug or an unexpected library failure
+  invalid_argument,  // the caller's input is malformed (bad hex, bad JSON, bad option)
+  not_found,         // a file, record or bank that does not exist
+  io,                // reading or writing failed
+  unsupported,       // a format or feature this build does not handle
+  corrupt,           // data that claims a format but breaks it (truncated image, bad checksum)
+  limit_exceeded,    // input larger than a configured limit (pixels, bytes, time)
+  conflict,          // the operation clashes with current state (duplicate name)
+  internal,          // a bug or an unexpected library failure
 };
 
 const char* to_string(ErrorCode code) noexcept;
@@ -41,21 +41,33 @@ inline Error make_error(ErrorCode code, std::string message) { return Error{code
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
   bool ok() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return ok(); }
 
-  T& value() & { check(true); return std::get<0>(v_); }
-  const T& value() const& { check(true); return std::get<0>(v_); }
-  T&& value() && { check(true); return std::get<0>(std::move(v_)); }
+  T& value() & {
+    check(true);
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    check(true);
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    check(true);
+    return std::get<0>(std::move(v_));
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
-  const Error& error() const { check(false); return std::get<1>(v_); }
+  const Error& error() const {
+    check(false);
+    return std::get<1>(v_);
+  }
 
  private:
   void check(bool want_value) const {
@@ -87,8 +99,8 @@ using Status = Result<void>;
 }  // namespace baove
 
 // Propagates a failed Result from the enclosing function.
-#define BAOVE_TRY(expr)                                   \
-  do {                                                    \
-    auto baove_try_result_ = (expr);                      \
+#define BAOVE_TRY(expr)                                            \
+  do {                                                             \
+    auto baove_try_result_ = (expr);                               \
     if (!baove_try_result_.ok()) return baove_try_result_.error(); \
   } while (false)

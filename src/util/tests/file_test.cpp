@@ -9,8 +9,8 @@ namespace {
 
 std::filesystem::path temp_dir() {
   auto dir = std::filesystem::temp_directory_path() /
-             ("baove_file_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-              "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+             ("baove_file_test_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
+              ::testing::UnitTest::GetInstance()->current_test_info()->name());
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;

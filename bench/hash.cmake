@@ -1,0 +1,5 @@
+add_executable(bench_hash ${CMAKE_CURRENT_SOURCE_DIR}/bench_hash.cpp)
+target_link_libraries(bench_hash PRIVATE baove_hash baove_util Threads::Threads baove_options)
+target_compile_definitions(bench_hash PRIVATE BAOVE_SHARED_DIR="${BAOVE_SHARED_DIR}")
+add_test(NAME bench_hash_smoke COMMAND bench_hash --smoke)
+set_tests_properties(bench_hash_smoke PROPERTIES LABELS bench-smoke TIMEOUT 300)
