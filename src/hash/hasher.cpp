@@ -3,15 +3,18 @@
 #include <algorithm>
 #include <vector>
 
+#include "hash/jpeg_dc.hpp"
 #include "util/file.hpp"
 
 namespace baove::hash {
 namespace {
 
 constexpr int kSquashSide = 512;
-// --fast: JPEGs are decoded in the DCT domain to the smallest scale keeping both sides at
-// least this long (docs/HASHING.md gives the measured PDQ distances).
-constexpr std::uint32_t kFastMinSide = 256;
+// --fast (docs/HASHING.md gives the measured PDQ distances): JPEGs whose 1/8-scale image is at
+// least kFastDcMinSide on both sides are read DC-only; others are decoded by libjpeg in the DCT
+// domain at the smallest scale keeping both sides at least kFastMinSide.
+constexpr std::uint32_t kFastDcMinSide = 128;
+constexpr std::uint32_t kFastMinSide = 512;
 
 // Maps a display (upright) coordinate pair to the stored image for EXIF orientation 1..8.
 // For orientations 1-4 a display row comes from one stored row; for 5-8 a display column
@@ -38,7 +41,11 @@ class LumaSink final : public RowSink {
     // Display (upright) size.
     const std::int64_t dw = orient_.transposed() ? h : w;
     const std::int64_t dh = orient_.transposed() ? w : h;
-    const bool squash = dw > kSquashSide || dh > kSquashSide;
+    // The reference squashes when the stored image is over 512 px on a side; a reduced-size
+    // decode (--fast) is squashed (here: stretched) to the same 512x512 grid, so that sampling
+    // and filter windows match exact mode.
+    const bool squash = info.stored_width > kSquashSide || info.stored_height > kSquashSide ||
+                        dw > kSquashSide || dh > kSquashSide;
     rows_ = static_cast<int>(squash ? kSquashSide : dh);
     cols_ = static_cast<int>(squash ? kSquashSide : dw);
     // Every element is written by row() before use; only grow, never clear.
@@ -154,9 +161,15 @@ Result<FileHashes> Hasher::hash_bytes(std::span<const std::uint8_t> bytes) {
   if (options_.pdq || options_.dihedral) {
     if (bytes.empty()) return make_error(ErrorCode::corrupt, "empty file");
     DecodeOptions dopt = options_.decode;
-    if (options_.fast) dopt.jpeg_scale_min_side = kFastMinSide;
     LumaSink& sink = state_->sink;
-    BAOVE_TRY(decode(bytes, dopt, sink));
+    bool decoded = false;
+    if (options_.fast && sniff_format(bytes) == ImageFormat::jpeg) {
+      auto st = detail::decode_jpeg_dc_luma(bytes, dopt, sink, kFastDcMinSide);
+      if (!st.ok() && st.error().code != ErrorCode::unsupported) return st.error();
+      decoded = st.ok();
+      dopt.jpeg_scale_min_side = kFastMinSide;
+    }
+    if (!decoded) BAOVE_TRY(decode(bytes, dopt, sink));
     out.info = sink.info();
     if (options_.dihedral) {
       pdq_dihedral_from_luma(sink.luma(), sink.rows(), sink.cols(), state_->workspace, out.dihedral);

@@ -169,6 +169,7 @@ std::vector<std::uint8_t> encode_jpeg(const Pixels& pixels, const JpegOptions& o
   jpeg_set_quality(&c, options.quality, TRUE);
   if (options.cmyk) jpeg_set_colorspace(&c, JCS_YCCK);  // as Photoshop writes it; adds the Adobe marker
   if (options.full_chroma) c.comp_info[0].h_samp_factor = c.comp_info[0].v_samp_factor = 1;
+  c.restart_interval = static_cast<unsigned>(options.restart_interval);
   if (options.progressive) jpeg_simple_progression(&c);
   jpeg_start_compress(&c, TRUE);
   if (options.orientation != 0) {

@@ -52,6 +52,7 @@ struct JpegOptions {
   bool big_endian_exif = false;
   bool cmyk = false;         // RGB input written as Adobe (inverted) CMYK with an Adobe marker
   bool full_chroma = false;  // 4:4:4 instead of 4:2:0
+  int restart_interval = 0;  // MCUs between restart markers (0: none)
 };
 // Channels 1 (greyscale JPEG) or 3.
 std::vector<std::uint8_t> encode_jpeg(const Pixels& pixels, const JpegOptions& options = {});
