@@ -36,6 +36,7 @@ Status build_table(HuffTable& t, const std::uint8_t counts[16], const std::uint8
   int code = 0, k = 0;
   for (int len = 1; len <= 16; ++len) {
     const int n = counts[len - 1];
+    if (code + n > (1 << len)) return corrupt("invalid Huffman table");  // more codes than the length allows
     t.valptr[static_cast<std::size_t>(len)] = k;
     t.mincode[static_cast<std::size_t>(len)] = static_cast<std::uint16_t>(code);
     t.maxcode[static_cast<std::size_t>(len)] = n ? code + n - 1 : -1;
@@ -56,7 +57,6 @@ Status build_table(HuffTable& t, const std::uint8_t counts[16], const std::uint8
         }
       }
     }
-    if (code > (1 << len)) return corrupt("invalid Huffman table");
     code <<= 1;
   }
   t.maxcode[17] = 0x7fffffff;
