@@ -44,13 +44,6 @@ std::vector<std::string> split(const std::string& s, char sep) {
   return out;
 }
 
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 void spit(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   out << text;

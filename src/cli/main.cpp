@@ -1,5 +1,6 @@
 // The `baove` command.
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "cli/commands.hpp"
 
@@ -16,7 +17,9 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    std::fprintf(stderr, "baove: %s\nRun 'baove --help' or 'baove COMMAND --help' for usage.\n", e.what());
+    return 2;
   }
   return registry.exit_code;
 }
