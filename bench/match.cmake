@@ -1,0 +1,22 @@
+# bench_match: the exact PDQ match engine against FAISS (when FAISS is installed).
+add_executable(bench_match ${CMAKE_CURRENT_SOURCE_DIR}/bench_match.cpp)
+target_link_libraries(bench_match PRIVATE baove_match baove_options Threads::Threads)
+target_compile_options(bench_match PRIVATE -O3)
+find_package(faiss CONFIG QUIET)
+if(faiss_FOUND AND TARGET faiss)
+  find_package(OpenMP QUIET)
+  target_link_libraries(bench_match PRIVATE faiss)
+  if(OpenMP_CXX_FOUND)
+    target_link_libraries(bench_match PRIVATE OpenMP::OpenMP_CXX)
+  endif()
+  target_compile_definitions(bench_match PRIVATE BAOVE_HAVE_FAISS=1)
+  message(STATUS "bench_match: comparing with FAISS ${faiss_VERSION}")
+else()
+  message(STATUS "bench_match: FAISS not found, building without the comparison")
+endif()
+if(BAOVE_TESTS)
+  # A quick run (seconds) that checks exactness end to end; figures at this size are not targets.
+  add_test(NAME bench_match_smoke
+           COMMAND bench_match --n 200000 --queries 200 --recall-sample 100 --adds 2000 --threads 2)
+  set_tests_properties(bench_match_smoke PROPERTIES LABELS bench-smoke TIMEOUT 300)
+endif()
