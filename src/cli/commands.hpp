@@ -13,5 +13,6 @@ struct Registry {
 void register_hash(CLI::App& app, Registry& registry);
 void register_bank(CLI::App& app, Registry& registry);
 void register_match(CLI::App& app, Registry& registry);
+void register_audit(CLI::App& app, Registry& registry);
 
 }  // namespace baove::cli

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   baove::cli::register_bank(app, registry);
   baove::cli::register_match(app, registry);
 #endif
+  baove::cli::register_audit(app, registry);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
