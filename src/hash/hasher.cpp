@@ -1,6 +1,7 @@
 #include "hash/hasher.hpp"
 
 #include <algorithm>
+#include <array>
 #include <vector>
 
 #include "hash/jpeg_dc.hpp"
@@ -116,22 +117,37 @@ class LumaSink final : public RowSink {
   };
 
   // Luminance as the reference computes it: grey samples as they are, colour as
-  // 0.299 R + 0.587 G + 0.114 B in float. Alpha is not part of the luminance.
-  static void luma_row(const std::uint8_t* px, int ch, int n, const std::uint32_t* cols, float* out,
-                       int stride) {
-    constexpr float kR = 0.299f, kG = 0.587f, kB = 0.114f;
+  // 0.299 R + 0.587 G + 0.114 B in float, evaluated ((R term + G term) + B term). The products
+  // come from tables of the same float products, so the result is identical. Alpha is not part
+  // of the luminance.
+  void luma_row(const std::uint8_t* px, int ch, int n, const std::uint32_t* cols, float* out,
+                int stride) const {
+    if (ch <= 2) {
+      for (int k = 0; k < n; ++k) {
+        const std::size_t x = cols ? cols[k] : static_cast<std::size_t>(k);
+        out[static_cast<std::ptrdiff_t>(k) * stride] = px[x * static_cast<std::size_t>(ch)];
+      }
+      return;
+    }
     for (int k = 0; k < n; ++k) {
       const std::size_t x = cols ? cols[k] : static_cast<std::size_t>(k);
       const std::uint8_t* p = px + x * static_cast<std::size_t>(ch);
-      float v;
-      if (ch <= 2) {
-        v = p[0];
-      } else {
-        v = kR * static_cast<float>(p[0]) + kG * static_cast<float>(p[1]) + kB * static_cast<float>(p[2]);
-      }
-      out[static_cast<std::ptrdiff_t>(k) * stride] = v;
+      out[static_cast<std::ptrdiff_t>(k) * stride] = (tables_.r[p[0]] + tables_.g[p[1]]) + tables_.b[p[2]];
     }
   }
+
+  struct LumaTables {
+    std::array<float, 256> r{}, g{}, b{};
+    LumaTables() {
+      constexpr float kR = 0.299f, kG = 0.587f, kB = 0.114f;
+      for (int v = 0; v < 256; ++v) {
+        r[static_cast<std::size_t>(v)] = kR * static_cast<float>(v);
+        g[static_cast<std::size_t>(v)] = kG * static_cast<float>(v);
+        b[static_cast<std::size_t>(v)] = kB * static_cast<float>(v);
+      }
+    }
+  };
+  LumaTables tables_;
 
   bool apply_orientation_;
   Orientation orient_;

@@ -60,6 +60,29 @@ struct BoxPhases {
   }
 };
 
+// Row kernels of the box filters. Each element's operations are the reference's, in its order;
+// the AVX2 clones only process more elements at once (IEEE division and addition give the same
+// result at any vector width, and no fused multiply-add is enabled).
+#define BAOVE_ROW_KERNEL __attribute__((target_clones("avx2", "default"), noinline))
+BAOVE_ROW_KERNEL void row_add(float* __restrict sum, const float* __restrict r, int m) {
+  for (int j = 0; j < m; ++j) sum[j] += r[j];
+}
+BAOVE_ROW_KERNEL void row_sub(float* __restrict sum, const float* __restrict l, int m) {
+  for (int j = 0; j < m; ++j) sum[j] -= l[j];
+}
+BAOVE_ROW_KERNEL void row_add_sub(float* __restrict sum, const float* __restrict r, const float* __restrict l,
+                                  int m) {
+  for (int j = 0; j < m; ++j) {
+    float v = sum[j] + r[j];
+    v -= l[j];
+    sum[j] = v;
+  }
+}
+BAOVE_ROW_KERNEL void row_div(float* __restrict out, const float* __restrict sum, float c, int m) {
+  for (int j = 0; j < m; ++j) out[j] = sum[j] / c;
+}
+#undef BAOVE_ROW_KERNEL
+
 // Box filter along the row index of an n x m row-major matrix with row stride ld (each column
 // filtered as the reference's box1DFloat filters a strided vector), vectorised across the m
 // columns. Output row oi (m floats) goes where dest(oi) points (nullptr: not needed).
@@ -69,42 +92,24 @@ void box_along_rows_index(const float* in, int ld, int n, int m, int w, float* s
   const BoxPhases ph(n, w);
   std::fill(sum, sum + m, 0.0f);
   int li = 0, ri = 0, oi = 0, count = 0;
-  for (int i = 0; i < ph.p1; ++i, ++ri, ++count) {
-    const float* r = in + static_cast<std::ptrdiff_t>(ri) * ld;
-    for (int j = 0; j < m; ++j) sum[j] += r[j];
-  }
+  for (int i = 0; i < ph.p1; ++i, ++ri, ++count) row_add(sum, in + static_cast<std::ptrdiff_t>(ri) * ld, m);
   for (int i = 0; i < ph.p2; ++i, ++ri, ++oi) {
-    const float* r = in + static_cast<std::ptrdiff_t>(ri) * ld;
-    for (int j = 0; j < m; ++j) sum[j] += r[j];
+    row_add(sum, in + static_cast<std::ptrdiff_t>(ri) * ld, m);
     ++count;
-    if (float* o = dest(oi)) {
-      const float c = static_cast<float>(count);
-      for (int j = 0; j < m; ++j) o[j] = sum[j] / c;
-    }
+    if (float* o = dest(oi)) row_div(o, sum, static_cast<float>(count), m);
   }
   {
     const float c = static_cast<float>(count);
     for (int i = 0; i < ph.p3; ++i, ++ri, ++li, ++oi) {
-      const float* r = in + static_cast<std::ptrdiff_t>(ri) * ld;
-      const float* l = in + static_cast<std::ptrdiff_t>(li) * ld;
-      for (int j = 0; j < m; ++j) {
-        float s = sum[j] + r[j];
-        s -= l[j];
-        sum[j] = s;
-      }
-      if (float* o = dest(oi)) {
-        for (int j = 0; j < m; ++j) o[j] = sum[j] / c;
-      }
+      row_add_sub(sum, in + static_cast<std::ptrdiff_t>(ri) * ld, in + static_cast<std::ptrdiff_t>(li) * ld,
+                  m);
+      if (float* o = dest(oi)) row_div(o, sum, c, m);
     }
   }
   for (int i = 0; i < ph.p4; ++i, ++li, ++oi) {
-    const float* l = in + static_cast<std::ptrdiff_t>(li) * ld;
-    for (int j = 0; j < m; ++j) sum[j] -= l[j];
+    row_sub(sum, in + static_cast<std::ptrdiff_t>(li) * ld, m);
     --count;
-    if (float* o = dest(oi)) {
-      const float c = static_cast<float>(count);
-      for (int j = 0; j < m; ++j) o[j] = sum[j] / c;
-    }
+    if (float* o = dest(oi)) row_div(o, sum, static_cast<float>(count), m);
   }
 }
 
