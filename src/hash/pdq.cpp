@@ -63,7 +63,7 @@ struct BoxPhases {
 // Row kernels of the box filters. Each element's operations are the reference's, in its order;
 // the AVX2 clones only process more elements at once (IEEE division and addition give the same
 // result at any vector width, and no fused multiply-add is enabled).
-#define BAOVE_ROW_KERNEL __attribute__((target_clones("avx2", "default"), noinline))
+#define BAOVE_ROW_KERNEL __attribute__((target_clones("avx2", "default")))
 BAOVE_ROW_KERNEL void row_add(float* __restrict sum, const float* __restrict r, int m) {
   for (int j = 0; j < m; ++j) sum[j] += r[j];
 }
