@@ -141,7 +141,7 @@ std::size_t DigestIndex::remove_id(std::uint64_t id) {
 }
 
 Result<std::vector<std::uint64_t>> DigestIndex::lookup(DigestKind kind,
-                                                      std::span<const std::uint8_t> digest) const {
+                                                       std::span<const std::uint8_t> digest) const {
   BAOVE_TRY(check_size(kind, digest));
   std::vector<std::uint64_t> out;
   if (!impl_) return out;

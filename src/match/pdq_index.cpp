@@ -57,11 +57,11 @@ constexpr std::uint32_t kKeysPerLine = 1u << kLineBits;
 constexpr std::size_t kMaxEntries = 0xFFFFFFFFu;
 
 // Cost model in nanoseconds per operation (one core, data far larger than the caches).
-constexpr double kLineNs = 30.0;      // a bucket-table line and a position-list line, prefetched
-constexpr double kKeyNs = 2.0;        // one key's bucket decoded
+constexpr double kLineNs = 30.0;       // a bucket-table line and a position-list line, prefetched
+constexpr double kKeyNs = 2.0;         // one key's bucket decoded
 constexpr double kCandidateNs = 17.0;  // one hash fetched and compared, prefetched
-constexpr double kScanNs = 1.0;       // one hash compared in a sequential scan
-constexpr double kFixedNs = 2000.0;   // per-query overhead of the probing path
+constexpr double kScanNs = 1.0;        // one hash compared in a sequential scan
+constexpr double kFixedNs = 2000.0;    // per-query overhead of the probing path
 // Bytes of index structure (beyond hash and id) allowed per entry, plus a fixed allowance.
 constexpr double kStructureBytesPerEntry = 50.0;
 constexpr double kStructureBytesFixed = 4.0 * 1024 * 1024;
@@ -630,9 +630,8 @@ std::shared_ptr<Main> build_main(std::span<const PdqHash> hs, std::span<const st
     for (int t = 0; t <= 3; ++t) {
       for_each_mask(b, t, [&](std::uint32_t mask) { all.push_back(mask); });
       lists[t] = all;
-      std::stable_sort(lists[t].begin(), lists[t].end(), [](std::uint32_t x, std::uint32_t y) {
-        return (x >> kLineBits) < (y >> kLineBits);
-      });
+      std::stable_sort(lists[t].begin(), lists[t].end(),
+                       [](std::uint32_t x, std::uint32_t y) { return (x >> kLineBits) < (y >> kLineBits); });
     }
   }
   return mp;
@@ -681,14 +680,19 @@ class Log {
     for (auto it = first; it != last; ++it) f(it->second);
   }
 
-  const PdqHash& hash(std::size_t i) const noexcept { return segments_[i >> kSegmentBits]->hash[i & (kSegmentSize - 1)]; }
-  std::uint64_t id(std::size_t i) const noexcept { return segments_[i >> kSegmentBits]->id[i & (kSegmentSize - 1)]; }
+  const PdqHash& hash(std::size_t i) const noexcept {
+    return segments_[i >> kSegmentBits]->hash[i & (kSegmentSize - 1)];
+  }
+  std::uint64_t id(std::size_t i) const noexcept {
+    return segments_[i >> kSegmentBits]->id[i & (kSegmentSize - 1)];
+  }
   bool is_dead(std::size_t i) const noexcept {
     return segments_[i >> kSegmentBits]->dead[i & (kSegmentSize - 1)].load(std::memory_order_acquire) != 0;
   }
   // Sets the tombstone; true if it was not set.
   bool kill(std::size_t i) noexcept {
-    return segments_[i >> kSegmentBits]->dead[i & (kSegmentSize - 1)].exchange(1, std::memory_order_acq_rel) == 0;
+    return segments_[i >> kSegmentBits]->dead[i & (kSegmentSize - 1)].exchange(
+               1, std::memory_order_acq_rel) == 0;
   }
 
   // Calls f(position, distance) for every live entry of [0, size) within r of q.
@@ -741,6 +745,7 @@ struct Hit {
 
 struct Scratch {
   std::vector<Probe> probes;
+  std::vector<const std::uint64_t*> lines;
   std::vector<Span> spans;
   std::vector<std::uint32_t> candidates;
   std::vector<Hit> hits;
@@ -761,35 +766,47 @@ void probe_main(const Main& M, const Plan& plan, const PdqHash& q, int r, Scratc
   probes.reserve(static_cast<std::size_t>(plan.probes));
   spans.reserve(static_cast<std::size_t>(plan.probes));
   cands.reserve(static_cast<std::size_t>(plan.candidates * 1.5) + 64);
+  // Keys of each chunk's Hamming ball, those sharing a bucket-table line together; the
+  // distinct lines in order, so that prefetching can run a fixed number of lines ahead.
+  auto& lines = S.lines;
+  lines.clear();
   for (int i = 0; i < M.layout.m; ++i) {
     const int t = plan.t[i];
     if (t < 0) continue;
     const Chunk c = M.layout.chunks[i];
     const std::uint32_t qk = chunk_key(q, c);
     const auto ti = static_cast<std::uint32_t>(i);
-    if (t <= 3) {
-      for (std::uint32_t mask : M.masks[c.bits][t]) probes.push_back(Probe{qk ^ mask, ti});
-    } else {
-      for (int w = 0; w <= t; ++w) {
-        for_each_mask(c.bits, w, [&](std::uint32_t mask) { probes.push_back(Probe{qk ^ mask, ti}); });
+    const BucketTable& table = M.tables[i];
+    std::uint32_t last = ~0u;
+    auto emit = [&](std::uint32_t mask) {
+      const std::uint32_t key = qk ^ mask;
+      probes.push_back(Probe{key, ti});
+      if ((key >> kLineBits) != last) {
+        last = key >> kLineBits;
+        lines.push_back(table.line(key));
       }
+    };
+    if (t <= 3) {
+      for (std::uint32_t mask : M.masks[c.bits][t]) emit(mask);
+    } else {
+      for (int w = 0; w <= t; ++w) for_each_mask(c.bits, w, emit);
     }
   }
-  // Bucket ranges; consecutive probes often share a line, prefetched once.
-  const std::size_t np = probes.size();
-  auto prefetch_probe = [&](std::size_t k) {
-    const Probe& pr = probes[k];
-    if (k == 0 || probes[k - 1].table != pr.table || ((probes[k - 1].key ^ pr.key) >> kLineBits) != 0) {
-      prefetch(M.tables[pr.table].line(pr.key));
+  // Bucket ranges.
+  const std::size_t nl = lines.size();
+  for (std::size_t k = 0; k < std::min(kAhead, nl); ++k) prefetch(lines[k]);
+  std::size_t next_line = std::min(kAhead, nl);
+  const std::uint64_t* current = nullptr;
+  for (const Probe& pr : probes) {
+    const BucketTable& table = M.tables[pr.table];
+    const std::uint64_t* line = table.line(pr.key);
+    if (line != current) {
+      current = line;
+      if (next_line < nl) prefetch(lines[next_line++]);
     }
-  };
-  for (std::size_t k = 0; k < std::min(kAhead, np); ++k) prefetch_probe(k);
-  for (std::size_t k = 0; k < np; ++k) {
-    if (k + kAhead < np) prefetch_probe(k + kAhead);
-    const Probe& pr = probes[k];
     std::uint32_t start;
     std::uint32_t end;
-    M.tables[pr.table].range(pr.key, start, end);
+    table.range(pr.key, start, end);
     if (start == end) continue;
     if (pr.table == 0) {
       for (std::uint32_t p = start; p < end; ++p) cands.push_back(p);
@@ -833,17 +850,19 @@ void finish(const Generation& g, const PdqHash& q, int r, std::vector<Hit>& hits
   const Main& M = *g.main;
   if (may_repeat) {
     std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) { return a.pos < b.pos; });
-    hits.erase(std::unique(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) { return a.pos == b.pos; }),
-               hits.end());
+    hits.erase(
+        std::unique(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) { return a.pos == b.pos; }),
+        hits.end());
   }
   for (const Hit& h : hits) {
     if (!M.is_dead(h.pos)) out.push_back(PdqHit{M.ids[h.pos], h.distance});
   }
   const Log& log = *g.log;
   log.scan(q, r, log.size(), [&](std::size_t i, int d) { out.push_back(PdqHit{log.id(i), d}); });
-  std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(), [](const PdqHit& a, const PdqHit& b) {
-    return a.distance != b.distance ? a.distance < b.distance : a.id < b.id;
-  });
+  std::sort(out.begin() + static_cast<std::ptrdiff_t>(first), out.end(),
+            [](const PdqHit& a, const PdqHit& b) {
+              return a.distance != b.distance ? a.distance < b.distance : a.id < b.id;
+            });
 }
 
 void search_one(const Generation& g, const PdqHash& q, int r, Scratch& S, std::vector<PdqHit>& out) {
@@ -866,7 +885,7 @@ void search_one(const Generation& g, const PdqHash& q, int r, Scratch& S, std::v
 constexpr std::size_t kMaxPass = 8192;           // queries per pass at most
 constexpr double kPassScratchBytes = 128 << 20;  // scratch per pass, roughly
 constexpr std::size_t kMinBatch = 256;           // below this, queries go one by one
-constexpr unsigned kPartitionBits = 14;      // 16384 hashes, 512 KiB
+constexpr unsigned kPartitionBits = 14;          // 16384 hashes, 512 KiB
 static_assert(kMaxPass <= (std::size_t{1} << (32 - kPartitionBits)));
 
 // Queries per pass: as many as the scratch allowance holds (candidates at 4 bytes with room
@@ -876,24 +895,50 @@ std::size_t pass_size(const Plan& plan) {
   return std::clamp(static_cast<std::size_t>(kPassScratchBytes / per_query), kMinBatch, kMaxPass);
 }
 
+// Scratch of one search_batch call, sized for its passes once (huge-page backed, so that
+// touching it costs few page faults) and reused by every pass.
 struct BatchScratch {
-  std::vector<std::uint64_t> probes;
-  std::vector<std::uint64_t> tmp;
+  BatchScratch(const Main& M, const Plan& plan, std::size_t pass)
+      : nparts(((M.n - 1) >> kPartitionBits) + 1),
+        // Room for the expected candidates (uniform data) and a quarter more.
+        cap(static_cast<std::size_t>(plan.candidates * static_cast<double>(pass) * 1.25 /
+                                     static_cast<double>(nparts)) +
+            16),
+        probes(static_cast<std::size_t>(plan.max_probes) * pass),
+        tmp(probes.size()),
+        slots(nparts * cap),
+        fill(nparts),
+        spill(nparts) {}
+
+  std::size_t nparts;
+  std::size_t cap;                // slots per partition
+  Array<std::uint64_t> probes;    // (key << 32) | query
+  Array<std::uint64_t> tmp;       // radix sort buffer
+  Array<std::uint32_t> slots;     // per partition: (position low bits) | (query << kPartitionBits)
+  std::vector<std::size_t> fill;  // slots used per partition
+  std::vector<std::vector<std::uint32_t>> spill;  // beyond cap (clustered data)
   std::vector<std::uint32_t> masks;
-  std::vector<std::vector<std::uint32_t>> parts;  // (position low bits) | (query << kPartitionBits)
-  std::vector<std::vector<Hit>> hits;             // per query
-  std::uint64_t sink_ = 0;                        // keeps the streaming reads
+  std::vector<std::vector<Hit>> hits;  // per query
+  std::uint64_t sink = 0;              // keeps the streaming reads
 };
 
-void probe_main_batch(const Main& M, const Plan& plan, const PdqHash* qs, std::size_t nq, int r, BatchScratch& B) {
+void probe_main_batch(const Main& M, const Plan& plan, const PdqHash* qs, std::size_t nq, int r,
+                      BatchScratch& B) {
   constexpr std::uint32_t kLow = (1u << kPartitionBits) - 1;
-  const std::size_t nparts = ((M.n - 1) >> kPartitionBits) + 1;
-  B.parts.resize(nparts);
-  for (auto& p : B.parts) p.clear();
+  const std::size_t nparts = B.nparts;
+  std::fill(B.fill.begin(), B.fill.end(), 0);
+  for (auto& v : B.spill) v.clear();
   B.hits.resize(nq);
   for (auto& h : B.hits) h.clear();
+  std::uint32_t* slots = B.slots.data();
   auto emit = [&](std::uint32_t pos, std::uint32_t qi) {
-    B.parts[pos >> kPartitionBits].push_back((pos & kLow) | (qi << kPartitionBits));
+    const std::size_t k = pos >> kPartitionBits;
+    const std::uint32_t v = (pos & kLow) | (qi << kPartitionBits);
+    if (B.fill[k] < B.cap) {
+      slots[k * B.cap + B.fill[k]++] = v;
+    } else {
+      B.spill[k].push_back(v);
+    }
   };
   for (int i = 0; i < M.layout.m; ++i) {
     const int t = plan.t[i];
@@ -904,19 +949,22 @@ void probe_main_batch(const Main& M, const Plan& plan, const PdqHash* qs, std::s
       masks = &M.masks[c.bits][t];
     } else {
       B.masks.clear();
-      for (int w = 0; w <= t; ++w) for_each_mask(c.bits, w, [&](std::uint32_t mask) { B.masks.push_back(mask); });
+      for (int w = 0; w <= t; ++w) {
+        for_each_mask(c.bits, w, [&](std::uint32_t mask) { B.masks.push_back(mask); });
+      }
       masks = &B.masks;
     }
-    B.probes.clear();
+    std::uint64_t* probes = B.probes.data();
+    std::size_t np = 0;
     for (std::size_t qi = 0; qi < nq; ++qi) {
       const std::uint32_t qk = chunk_key(qs[qi], c);
-      for (std::uint32_t mask : *masks) B.probes.push_back((std::uint64_t{qk ^ mask} << 32) | qi);
+      for (std::uint32_t mask : *masks) probes[np++] = (std::uint64_t{qk ^ mask} << 32) | qi;
     }
-    B.tmp.resize(B.probes.size());
-    radix_sort(B.probes.data(), B.tmp.data(), B.probes.size(), c.bits, [](std::uint64_t v) { return v >> 32; });
+    radix_sort(probes, B.tmp.data(), np, c.bits, [](std::uint64_t v) { return v >> 32; });
     const BucketTable& table = M.tables[i];
     const std::uint32_t* pos = i == 0 ? nullptr : M.pos[i].data();
-    for (const std::uint64_t p : B.probes) {
+    for (std::size_t k = 0; k < np; ++k) {
+      const std::uint64_t p = probes[k];
       std::uint32_t start;
       std::uint32_t end;
       table.range(static_cast<std::uint32_t>(p >> 32), start, end);
@@ -930,19 +978,22 @@ void probe_main_batch(const Main& M, const Plan& plan, const PdqHash* qs, std::s
   }
   const PdqHash* hashes = M.hashes.data();
   for (std::size_t k = 0; k < nparts; ++k) {
+    if (B.fill[k] == 0) continue;
     const auto base = static_cast<std::uint32_t>(k << kPartitionBits);
-    if (B.parts[k].empty()) continue;
     // Most of the partition is needed: read it in address order first, which streams.
     const std::size_t end = std::min(M.n, std::size_t{base} + (std::size_t{1} << kPartitionBits));
     std::uint64_t touch = 0;
     for (std::size_t p = base; p < end; p += 2) touch += hashes[p].w[0];
-    B.sink_ ^= touch;
-    for (const std::uint32_t v : B.parts[k]) {
+    B.sink ^= touch;
+    auto check = [&](std::uint32_t v) {
       const std::uint32_t p = base | (v & kLow);
       const std::uint32_t qi = v >> kPartitionBits;
       const int d = hamming(hashes[p], qs[qi]);
       if (d <= r) B.hits[qi].push_back(Hit{p, d});
-    }
+    };
+    const std::uint32_t* part = slots + k * B.cap;
+    for (std::size_t x = 0; x < B.fill[k]; ++x) check(part[x]);
+    for (const std::uint32_t v : B.spill[k]) check(v);
   }
 }
 
@@ -985,8 +1036,8 @@ class Checksum {
     buffered_ = n;
   }
   std::uint64_t finish() const {
-    std::uint64_t h = std::rotl(lane_[0], 1) + std::rotl(lane_[1], 7) + std::rotl(lane_[2], 12) +
-                      std::rotl(lane_[3], 18);
+    std::uint64_t h =
+        std::rotl(lane_[0], 1) + std::rotl(lane_[1], 7) + std::rotl(lane_[2], 12) + std::rotl(lane_[3], 18);
     h ^= total_ * kA;
     for (std::size_t i = 0; i < buffered_; ++i) h = std::rotl(h ^ (buf_[i] * kB), 11) * kA;
     h ^= h >> 33;
@@ -1073,7 +1124,10 @@ std::size_t merge_threshold(std::size_t main_size) {
 // ---------------------------------------------------------------------------------------------
 
 struct PdqIndex::Impl {
-  std::atomic<std::shared_ptr<const Generation>> gen;
+  // The current generation. Searches copy the pointer under gen_mu (a few nanoseconds) and
+  // then work on their copy without any lock.
+  mutable std::mutex gen_mu;
+  std::shared_ptr<const Generation> gen;
   std::atomic<std::size_t> live{0};
 
   std::mutex mu;  // writers, the rebuild's swap
@@ -1085,7 +1139,7 @@ struct PdqIndex::Impl {
 
   explicit Impl(std::shared_ptr<Main> main) {
     live.store(main->n, std::memory_order_relaxed);
-    gen.store(std::make_shared<const Generation>(Generation{std::move(main), std::make_shared<Log>()}));
+    publish(std::make_shared<const Generation>(Generation{std::move(main), std::make_shared<Log>()}));
   }
   ~Impl() {
     {
@@ -1093,6 +1147,18 @@ struct PdqIndex::Impl {
       stopping = true;
     }
     if (worker.joinable()) worker.join();
+  }
+
+  std::shared_ptr<const Generation> current() const {
+    std::lock_guard lock(gen_mu);
+    return gen;
+  }
+  void publish(std::shared_ptr<const Generation> next) {
+    {
+      std::lock_guard lock(gen_mu);
+      gen.swap(next);
+    }
+    // The previous generation is released here, outside the lock (or later by its last reader).
   }
 
   // Starts a background rebuild of the current generation. Caller holds mu.
@@ -1133,7 +1199,7 @@ struct PdqIndex::Impl {
         auto [lo, hi] = next->id_range(id);
         for (std::size_t k = lo; k < hi; ++k) next->kill(next->by_id[k]);
       }
-      gen.store(std::make_shared<const Generation>(Generation{std::move(next), std::move(next_log)}));
+      publish(std::make_shared<const Generation>(Generation{std::move(next), std::move(next_log)}));
     }
     journal.clear();
     rebuilding = false;
@@ -1157,7 +1223,7 @@ void PdqIndex::add(const PdqHash& hash, std::uint64_t id) {
   Impl& s = *impl_;
   std::unique_lock lock(s.mu);
   for (;;) {
-    auto g = s.gen.load();
+    auto g = s.current();
     if (!g->log->full()) {
       g->log->push(hash, id);
       s.live.fetch_add(1, std::memory_order_release);
@@ -1174,7 +1240,7 @@ bool PdqIndex::remove(std::uint64_t id) {
   if (!impl_) return false;
   Impl& s = *impl_;
   std::lock_guard lock(s.mu);
-  auto g = s.gen.load();
+  auto g = s.current();
   std::size_t removed = 0;
   const Main& M = *g->main;
   auto [lo, hi] = M.id_range(id);
@@ -1192,7 +1258,7 @@ Status PdqIndex::search(const PdqHash& query, int radius, std::vector<PdqHit>& o
                       "radius " + std::to_string(radius) + " is outside 0.." + std::to_string(kMaxRadius));
   }
   if (!impl_) return {};
-  const auto g = impl_->gen.load();
+  const auto g = impl_->current();
   Scratch scratch;
   search_one(*g, query, radius, scratch, out);
   return {};
@@ -1207,7 +1273,7 @@ Status PdqIndex::search_batch(std::span<const PdqHash> queries, int radius,
   results.resize(queries.size());
   for (auto& r : results) r.clear();
   if (!impl_) return {};
-  const auto g = impl_->gen.load();
+  const auto g = impl_->current();
   const Main& M = *g->main;
   const Plan& plan = M.plans[radius];
   if (M.n == 0 || plan.scan || queries.size() < kMinBatch) {
@@ -1215,8 +1281,8 @@ Status PdqIndex::search_batch(std::span<const PdqHash> queries, int radius,
     for (std::size_t i = 0; i < queries.size(); ++i) search_one(*g, queries[i], radius, scratch, results[i]);
     return {};
   }
-  BatchScratch scratch;
-  const std::size_t pass = pass_size(plan);
+  const std::size_t pass = std::min(pass_size(plan), queries.size());
+  BatchScratch scratch(M, plan, pass);
   for (std::size_t from = 0; from < queries.size(); from += pass) {
     const std::size_t nq = std::min(pass, queries.size() - from);
     probe_main_batch(M, plan, queries.data() + from, nq, radius, scratch);
@@ -1233,14 +1299,14 @@ std::size_t PdqIndex::size() const noexcept {
 
 std::size_t PdqIndex::memory_bytes() const noexcept {
   if (!impl_) return 0;
-  const auto g = impl_->gen.load();
+  const auto g = impl_->current();
   return sizeof(Impl) + sizeof(Generation) + g->main->bytes() + g->log->bytes();
 }
 
 Status PdqIndex::save(const std::filesystem::path& path) const {
   std::shared_ptr<const Generation> g;
   if (impl_) {
-    g = impl_->gen.load();
+    g = impl_->current();
   } else {
     g = std::make_shared<const Generation>(Generation{build_main({}, {}), std::make_shared<Log>()});
   }
@@ -1324,7 +1390,8 @@ Result<PdqIndex> PdqIndex::load(const std::filesystem::path& path) {
   if (get_u32(p + 12) != kRecordSize) return corrupt("bad record size");
   if (get_u64(p + 16) != 0) return corrupt("reserved header field is not zero");
   const std::size_t body = bytes.size() - kHeaderSize - kTrailerSize;
-  if (body % kRecordSize != 0) return corrupt("truncated record (file length " + std::to_string(bytes.size()) + ")");
+  if (body % kRecordSize != 0)
+    return corrupt("truncated record (file length " + std::to_string(bytes.size()) + ")");
   const std::uint64_t count = get_u64(p + bytes.size() - kTrailerSize);
   if (count != body / kRecordSize) {
     return corrupt("entry count " + std::to_string(count) + " does not match the file length");

@@ -16,7 +16,8 @@ std::vector<std::uint8_t> random_digest(DigestKind kind, std::mt19937_64& rng) {
   return d;
 }
 
-std::vector<std::uint64_t> ids_of(const DigestIndex& index, DigestKind kind, const std::vector<std::uint8_t>& d) {
+std::vector<std::uint64_t> ids_of(const DigestIndex& index, DigestKind kind,
+                                  const std::vector<std::uint8_t>& d) {
   auto r = index.lookup(kind, d);
   EXPECT_TRUE(r.ok());
   return r.ok() ? *r : std::vector<std::uint64_t>{};

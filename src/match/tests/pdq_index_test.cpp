@@ -89,7 +89,8 @@ std::vector<PdqHit> search(const PdqIndex& index, const PdqHash& q, int r) {
 }
 
 // Queries: near-duplicates of indexed hashes at distances spread over 0..40, and random hashes.
-std::vector<PdqHash> make_queries(const std::vector<Entry>& entries, std::size_t count, std::mt19937_64& rng) {
+std::vector<PdqHash> make_queries(const std::vector<Entry>& entries, std::size_t count,
+                                  std::mt19937_64& rng) {
   std::vector<PdqHash> qs;
   for (std::size_t i = 0; i < count; ++i) {
     if (entries.empty() || i % 4 == 3) {
@@ -103,8 +104,8 @@ std::vector<PdqHash> make_queries(const std::vector<Entry>& entries, std::size_t
 }
 
 // Compares search() and search_batch() with brute force for every radius of interest.
-void expect_exact(const PdqIndex& index, const std::vector<Entry>& entries, const std::vector<PdqHash>& queries,
-                  const std::string& label) {
+void expect_exact(const PdqIndex& index, const std::vector<Entry>& entries,
+                  const std::vector<PdqHash>& queries, const std::string& label) {
   for (int r : kRadii) {
     std::vector<std::vector<PdqHit>> batch;
     ASSERT_TRUE(index.search_batch(queries, r, batch).ok());
@@ -196,7 +197,8 @@ TEST(PdqIndex, ExactOnClusteredDataWithDuplicatesAndRepeatedIds) {
   for (std::size_t n : {std::size_t{50}, scaled(20000), scaled(200000)}) {
     const auto entries = clustered_entries(n, rng);
     const auto index = build_from(entries);
-    expect_exact(index, entries, make_queries(entries, kSanitized ? 12 : 40, rng), "clustered n=" + std::to_string(n));
+    expect_exact(index, entries, make_queries(entries, kSanitized ? 12 : 40, rng),
+                 "clustered n=" + std::to_string(n));
   }
 }
 
@@ -274,7 +276,8 @@ TEST(PdqIndex, StaysExactAcrossBackgroundRebuilds) {
   const std::size_t adds = kSanitized ? 9000 : 30000;
   std::uint64_t next_id = 10'000'000;
   for (std::size_t i = 0; i < adds; ++i) {
-    const PdqHash h = i % 2 ? random_hash(rng) : flip(entries[rng() % entries.size()].hash, static_cast<int>(rng() % 20), rng);
+    const PdqHash h = i % 2 ? random_hash(rng)
+                            : flip(entries[rng() % entries.size()].hash, static_cast<int>(rng() % 20), rng);
     index.add(h, next_id);
     entries.push_back(Entry{h, next_id});
     ++next_id;
@@ -293,7 +296,8 @@ TEST(PdqIndex, StaysExactAcrossBackgroundRebuilds) {
       for (const auto& q : queries) ASSERT_EQ(search(index, q, 31), brute_force(entries, q, 31));
     }
   }
-  const auto live = static_cast<std::size_t>(std::count_if(entries.begin(), entries.end(), [](const Entry& e) { return e.live; }));
+  const auto live = static_cast<std::size_t>(
+      std::count_if(entries.begin(), entries.end(), [](const Entry& e) { return e.live; }));
   EXPECT_EQ(index.size(), live);
   // Wait for the last rebuild to swap in (its append log is released), then check again.
   const std::size_t before = index.memory_bytes();
@@ -342,7 +346,7 @@ TEST(PdqIndex, SearchesRunConcurrentlyWithAddsAndRemoves) {
       }
       if (base_seen != expected_base.size()) ++failures;
       for (std::uint64_t k = 0; k < a; ++k) {
-        if (k % 2 == 0 && !seen[k]) ++failures;  // added, never removed
+        if (k % 2 == 0 && !seen[k]) ++failures;           // added, never removed
         if (k % 2 == 1 && k < rm && seen[k]) ++failures;  // removed (later odd ids may be in progress)
       }
     }
@@ -478,7 +482,8 @@ std::vector<PdqHash> read_hex_lines(const std::string& file) {
   return out;
 }
 
-// The reference index tests' haystack and needles: real PDQ hashes, strongly correlated.
+// The reference index tests' haystack and needles: real PDQ hashes, strongly correlated. Alone
+// the haystack is small enough to be scanned; with unrelated hashes around it the index probes.
 TEST(PdqIndex, ExactOnReferenceHaystack) {
   const auto haystack = read_hex_lines("haystack.txt");
   const auto needles = read_hex_lines("needles.txt");
@@ -486,6 +491,8 @@ TEST(PdqIndex, ExactOnReferenceHaystack) {
   ASSERT_EQ(needles.size(), 100u);
   std::vector<Entry> entries;
   for (std::size_t i = 0; i < haystack.size(); ++i) entries.push_back(Entry{haystack[i], i});
+  std::mt19937_64 rng(12);
+  for (const auto& e : random_entries(40000, rng)) entries.push_back(Entry{e.hash, e.id + 1'000'000});
   const auto index = build_from(entries);
   std::size_t matched = 0;
   for (const auto& q : needles) {
