@@ -259,7 +259,8 @@ int run_all(const HashArgs& a, const hash::HashOptions& opts, unsigned threads, 
   progress.finish();
   std::fflush(stdout);
   if (skipped > 0 && !a.quiet)
-    std::fprintf(stderr, "baove: skipped %zu files that are not images\n", skipped);
+    std::fprintf(stderr, "baove: skipped %zu %s\n", skipped,
+                 skipped == 1 ? "file that is not an image" : "files that are not images");
   return any_failed ? 1 : 0;
 }
 
