@@ -4,10 +4,8 @@
 // - hashes[] and ids[] of every entry, ordered by the key of chunk 0, so that chunk 0's buckets
 //   are ranges of hashes[] directly and its table holds no positions;
 // - for chunk i >= 1 a position list pos_i[] (uint32 into hashes[]) grouped by chunk key;
-// - for every chunk a bucket table: for each key the range of its bucket, stored compactly as
-//   one 64-byte line per 120 keys: a uint32 base and 120 four-bit bucket sizes. A line whose
-//   buckets do not fit in four bits (clustered data) points to an overflow line of uint32 starts,
-//   so lookups stay exact for any distribution;
+// - for every chunk a bucket table: for each key the range of its bucket, in 64-byte lines of
+//   128 keys (see BucketTable), exact for any distribution of hashes;
 // - by_id[]: positions sorted by id, for removes;
 // - dead[]: a tombstone bitset, set by removes while searches run.
 //
@@ -20,7 +18,7 @@
 //
 // Entries added after a build go to an append log that searches scan linearly. When the log
 // passes a threshold a background thread rebuilds the Main from all live entries and publishes
-// a new generation atomically; searches hold the generation they started with.
+// a new generation; searches hold the generation they started with.
 #include "match/pdq_index.hpp"
 
 #include <fcntl.h>
@@ -60,8 +58,11 @@ constexpr std::size_t kMaxEntries = 0xFFFFFFFFu;
 constexpr double kLineNs = 30.0;       // a bucket-table line and a position-list line, prefetched
 constexpr double kKeyNs = 2.0;         // one key's bucket decoded
 constexpr double kCandidateNs = 17.0;  // one hash fetched and compared, prefetched
-constexpr double kScanNs = 1.0;        // one hash compared in a sequential scan
+constexpr double kScanNs = 1.4;        // one hash compared in a sequential scan
 constexpr double kFixedNs = 2000.0;    // per-query overhead of the probing path
+// A scan's cost is predictable, large probe sets run slower than the model (their scratch
+// leaves the caches): probe only where the model says it is twice as fast as a scan.
+constexpr double kScanPreference = 2.0;
 // Bytes of index structure (beyond hash and id) allowed per entry, plus a fixed allowance.
 constexpr double kStructureBytesPerEntry = 50.0;
 constexpr double kStructureBytesFixed = 4.0 * 1024 * 1024;
@@ -256,7 +257,7 @@ class BucketTable {
   BucketTable() = default;
 
   // Builds from n items whose key (item >> 32) is non-decreasing and below 2^bits.
-  BucketTable(int bits, const std::uint64_t* items, std::size_t n) : bits_(bits) {
+  BucketTable(int bits, const std::uint64_t* items, std::size_t n) {
     const std::uint64_t keys = std::uint64_t{1} << bits;
     const std::size_t lines = static_cast<std::size_t>((keys + kKeysPerLine - 1) / kKeysPerLine);
     lines_ = Array<std::uint64_t>(lines * 8);
@@ -296,7 +297,6 @@ class BucketTable {
     escapes_.shrink_to_fit();
   }
 
-  int bits() const noexcept { return bits_; }
   const std::uint64_t* line(std::uint32_t key) const noexcept {
     return lines_.data() + static_cast<std::size_t>(key >> kLineBits) * 8;
   }
@@ -354,7 +354,6 @@ class BucketTable {
   static constexpr std::uint64_t kSlotUsed = std::uint64_t{1} << 20;
   static constexpr std::uint64_t kSlotMaxExtra = (std::uint64_t{1} << 13) - 1;
   static constexpr std::uint64_t kSideList = std::uint64_t{1} << 63;
-  int bits_ = 0;
   Array<std::uint64_t> lines_;
   std::vector<std::uint64_t> escapes_;  // (key << 32) | exact size, ascending
 };
@@ -391,7 +390,8 @@ struct Plan {
 double chunk_cost(int bits, int t, std::size_t n) {
   if (t < 0) return 0;
   const double keys = ball_size(bits, t);
-  const double lines = ball_size(std::max(0, bits - static_cast<int>(kLineBits)), t);
+  // Precomputed ball masks (t <= 3) keep keys of one line together; others come unordered.
+  const double lines = t <= 3 ? ball_size(std::max(0, bits - static_cast<int>(kLineBits)), t) : keys;
   return lines * kLineNs + keys * (kKeyNs + kCandidateNs * static_cast<double>(n) / std::ldexp(1.0, bits));
 }
 
@@ -425,7 +425,7 @@ Plan plan_for(const Layout& l, std::size_t n, int r) {
   }
   if (dp[l.m][need] == kInf) return p;
   const double cost = dp[l.m][need] + kFixedNs;
-  if (cost >= p.cost_ns) return p;
+  if (cost * kScanPreference >= p.cost_ns) return p;
   p.scan = false;
   p.cost_ns = cost;
   for (int i = l.m, s = need; i > 0; --i) {
