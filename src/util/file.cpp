@@ -69,7 +69,9 @@ Result<MappedFile> MappedFile::open(const std::filesystem::path& path, std::uint
   if (st.st_size == 0) return f;  // empty file: an empty span
   void* p = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd.get(), 0);
   if (p == MAP_FAILED) return errno_error(path, errno);
-  ::madvise(p, static_cast<std::size_t>(st.st_size), MADV_SEQUENTIAL | MADV_WILLNEED);
+  // Advice values are not flags: give each separately.
+  ::madvise(p, static_cast<std::size_t>(st.st_size), MADV_SEQUENTIAL);
+  ::madvise(p, static_cast<std::size_t>(st.st_size), MADV_WILLNEED);
   f.data_ = static_cast<const std::uint8_t*>(p);
   f.size_ = static_cast<std::size_t>(st.st_size);
   f.mapped_ = true;
