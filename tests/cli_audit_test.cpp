@@ -22,16 +22,17 @@ class CliAudit : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("baove_cli_audit_" + std::to_string(::getpid()) + "_" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
-    fs::create_directories(dir_ / "var");
+    fs::create_directories(dir_ / "var/keys");
+    fs::create_directories(dir_ / "var/audit");
     auto c = store::open("sqlite:" + (dir_ / "var/baove.db").string());
     ASSERT_TRUE(c.ok()) << c.error().message;
     conn_ = std::move(*c);
     ASSERT_TRUE(audit::migrate(*conn_).ok());
-    auto key = audit::SigningKey::load_or_create(dir_ / "var/audit-signing.key");
+    auto key = audit::SigningKey::load_or_create(dir_ / "var/keys/audit-signing.key");
     ASSERT_TRUE(key.ok());
     public_key_ = key->public_key().to_hex();
     audit::Log log(std::move(*key),
-                   audit::LogOptions{dir_ / "var/audit-checkpoints.log", std::chrono::seconds(60)});
+                   audit::LogOptions{dir_ / "var/audit/checkpoints.log", std::chrono::seconds(60)});
     const auto t0 = audit::Timestamp(std::chrono::seconds(1'795'000'000));
     for (int i = 1; i <= 30; ++i) {
       audit::Event e;
@@ -76,7 +77,7 @@ TEST_F(CliAudit, AnUntouchedLogVerifies) {
   auto pub = baove({"audit", "public-key"});
   EXPECT_EQ(pub.out, public_key_ + "\n");
   // An auditor with only the public key and a copy of the checkpoints.
-  fs::copy_file(dir_ / "var/audit-checkpoints.log", dir_ / "kept.log");
+  fs::copy_file(dir_ / "var/audit/checkpoints.log", dir_ / "kept.log");
   auto j = baove({"audit", "verify", "--public-key", public_key_, "--signing-key", "none", "--trusted",
                   "kept.log", "--json"});
   ASSERT_EQ(j.exit_code, 0) << j.out << j.err;

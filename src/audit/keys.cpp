@@ -58,17 +58,7 @@ Status fsync_dir(const std::filesystem::path& dir) {
 
 // Reads a 32-byte secret kept as 64 hex digits in a file only its owner may read.
 Result<std::array<std::uint8_t, 32>> read_secret(const std::filesystem::path& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    return make_error(ErrorCode::not_found, path.string() + ": no such key file");
-  if (!S_ISREG(st.st_mode)) return make_error(ErrorCode::io, path.string() + ": not a regular file");
-  if ((st.st_mode & 077) != 0) {
-    return make_error(ErrorCode::invalid_argument,
-                      path.string() + ": key file is readable by group or others; chmod 600 it");
-  }
-  if (st.st_size > 4096)
-    return make_error(ErrorCode::corrupt, path.string() + ": not a key file (too large)");
-  auto bytes = read_file(path);
+  auto bytes = read_private_file(path);
   if (!bytes) return bytes.error();
   std::string text(bytes->begin(), bytes->end());
   auto decoded = from_hex(trim(text), 32);

@@ -158,6 +158,13 @@ struct Bootstrap {
   std::string one_time_password;  // print once; must be changed at first login
 };
 
+// A one-time password: 20 characters from an alphabet without look-alikes (~113 bits), from
+// libsodium's random generator.
+std::string random_password();
+
+// An API-key scope: NAME:read or NAME:write, NAME of 1..32 of [a-z_].
+bool valid_key_scope(std::string_view s);
+
 class Service {
  public:
   // `db` and `log` must outlive the Service.

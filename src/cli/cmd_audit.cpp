@@ -23,10 +23,11 @@ namespace {
 namespace fs = std::filesystem;
 
 struct AuditArgs {
-  std::string db;  // a path (SQLite) or a postgresql:// URL
-  std::string signing_key = "var/audit-signing.key";
-  std::string public_key;  // hex, or a file holding it
-  std::string checkpoint_file = "var/audit-checkpoints.log";
+  std::string data_dir = "var";      // the server's data directory (baove serve --data-dir)
+  std::string db;                    // a path (SQLite) or a postgresql:// URL
+  std::string signing_key;           // default <data_dir>/keys/audit-signing.key
+  std::string public_key;            // hex, or a file holding it
+  std::string checkpoint_file;       // default <data_dir>/audit/checkpoints.log
   std::vector<std::string> trusted;  // files of checkpoints the auditor kept
   // query filters
   std::string object, actor, unit, address, action, since, until;
@@ -34,11 +35,19 @@ struct AuditArgs {
   bool json = false;
 };
 
-std::string db_url(const std::string& flag) {
-  std::string v = flag;
+// Fills in the defaults that depend on the data directory (the layout of src/platform/platform.hpp).
+void resolve(AuditArgs& a) {
+  if (a.signing_key.empty()) a.signing_key = (fs::path(a.data_dir) / "keys" / "audit-signing.key").string();
+  if (a.checkpoint_file.empty())
+    a.checkpoint_file = (fs::path(a.data_dir) / "audit" / "checkpoints.log").string();
+}
+
+std::string db_url(const AuditArgs& a) {
+  std::string v = a.db;
   if (v.empty()) {
-    const char* env = std::getenv("BAOVE_DB");
-    v = env && *env ? env : "var/baove.db";
+    const char* env = std::getenv("BAOVE_DATABASE");
+    if (!env || !*env) env = std::getenv("BAOVE_DB");
+    v = env && *env ? env : (fs::path(a.data_dir) / "baove.db").string();
   }
   if (v.rfind("postgres://", 0) == 0 || v.rfind("postgresql://", 0) == 0 || v.rfind("sqlite:", 0) == 0)
     return v;
@@ -51,7 +60,7 @@ int fail(const std::string& what) {
 }
 
 Result<std::unique_ptr<store::Connection>> open_db(const AuditArgs& a) {
-  const std::string url = db_url(a.db);
+  const std::string url = db_url(a);
   if (url.rfind("sqlite:", 0) == 0 && !fs::exists(url.substr(7))) {
     return make_error(ErrorCode::not_found, "no database at " + url.substr(7));
   }
@@ -229,8 +238,10 @@ void register_audit(CLI::App& app, Registry& registry) {
   auto* cmd = app.add_subcommand("audit", "The tamper-evident audit log");
   cmd->require_subcommand(1);
   auto add_db = [&](CLI::App* c) {
-    c->add_option("--db", args->db,
-                  "Database: a SQLite file or a postgresql:// URL (default: $BAOVE_DB or var/baove.db)");
+    c->add_option("--data-dir", args->data_dir, "The server's data directory (default var)");
+    c->add_option("--db,--database", args->db,
+                  "Database: a SQLite file or a postgresql:// URL (default: $BAOVE_DATABASE, or "
+                  "<data-dir>/baove.db)");
   };
 
   auto* verify = cmd->add_subcommand(
@@ -239,17 +250,25 @@ void register_audit(CLI::App& app, Registry& registry) {
   verify->add_option("--public-key", args->public_key,
                      "The log's Ed25519 public key (hex, or a file holding it)");
   verify->add_option("--signing-key", args->signing_key,
-                     "Derive the public key from this signing key file instead");
-  verify->add_option("--checkpoint-file", args->checkpoint_file,
-                     "The server's checkpoint file (read when present)");
+                     "Derive the public key from this signing key file instead (default "
+                     "<data-dir>/keys/audit-signing.key)");
+  verify->add_option(
+      "--checkpoint-file", args->checkpoint_file,
+      "The server's checkpoint file, read when present (default <data-dir>/audit/checkpoints.log)");
   verify->add_option("--trusted", args->trusted,
                      "Checkpoint files the auditor kept: detects rollback and truncation");
   verify->add_flag("--json", args->json, "A JSON report");
-  verify->callback([args, &registry] { registry.exit_code = run_verify(*args); });
+  verify->callback([args, &registry] {
+    resolve(*args);
+    registry.exit_code = run_verify(*args);
+  });
 
   auto* pub = cmd->add_subcommand("public-key", "Print the public key auditors verify checkpoints with");
-  pub->add_option("--signing-key", args->signing_key, "The signing key file");
+  pub->add_option("--data-dir", args->data_dir, "The server's data directory (default var)");
+  pub->add_option("--signing-key", args->signing_key,
+                  "The signing key file (default <data-dir>/keys/audit-signing.key)");
   pub->callback([args, &registry] {
+    resolve(*args);
     if (!fs::exists(args->signing_key)) {
       registry.exit_code = fail("no signing key at " + args->signing_key);
       return;

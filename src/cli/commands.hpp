@@ -14,5 +14,7 @@ void register_hash(CLI::App& app, Registry& registry);
 void register_bank(CLI::App& app, Registry& registry);
 void register_match(CLI::App& app, Registry& registry);
 void register_audit(CLI::App& app, Registry& registry);
+void register_admin(CLI::App& app, Registry& registry);
+void register_serve(CLI::App& app, Registry& registry);
 
 }  // namespace baove::cli

@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   baove::cli::register_match(app, registry);
 #endif
   baove::cli::register_audit(app, registry);
+  baove::cli::register_admin(app, registry);
+  baove::cli::register_serve(app, registry);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -85,6 +85,21 @@ Result<std::vector<std::uint8_t>> read_file(const std::filesystem::path& path) {
   return std::vector<std::uint8_t>(b.begin(), b.end());
 }
 
+Result<std::vector<std::uint8_t>> read_private_file(const std::filesystem::path& path, std::size_t max_size) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0)
+    return make_error(ErrorCode::not_found, path.string() + ": no such key file");
+  if (!S_ISREG(st.st_mode)) return make_error(ErrorCode::io, path.string() + ": not a regular file");
+  if ((st.st_mode & 077) != 0) {
+    return make_error(ErrorCode::invalid_argument,
+                      path.string() + ": key file is readable by group or others; chmod 600 it");
+  }
+  if (static_cast<std::uint64_t>(st.st_size) > max_size) {
+    return make_error(ErrorCode::corrupt, path.string() + ": not a key file (too large)");
+  }
+  return read_file(path);
+}
+
 Status write_file_atomic(const std::filesystem::path& path, std::span<const std::uint8_t> bytes) {
   std::filesystem::path tmp = path;
   tmp += ".tmp." + std::to_string(::getpid());

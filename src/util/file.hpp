@@ -37,6 +37,13 @@ class MappedFile {
 // Reads a whole file into memory.
 Result<std::vector<std::uint8_t>> read_file(const std::filesystem::path& path);
 
+// Reads a small secret file (a key) that only its owner may read: fails with not_found when it is
+// missing, invalid_argument when group or others may read it ("chmod 600 it"), io when it is not
+// a regular file, corrupt when it is larger than `max_size`. Messages name the path, never the
+// content. The caller wipes the bytes when done.
+Result<std::vector<std::uint8_t>> read_private_file(const std::filesystem::path& path,
+                                                    std::size_t max_size = 4096);
+
 // Writes `bytes` to `path` atomically: a temporary file beside it, fsync, rename, fsync of
 // the directory. After success the file holds exactly `bytes`, even across a crash.
 Status write_file_atomic(const std::filesystem::path& path, std::span<const std::uint8_t> bytes);

@@ -55,3 +55,32 @@ TEST(File, ErrorsNameTheFile) {
 
 }  // namespace
 }  // namespace baove
+
+namespace baove {
+namespace {
+
+TEST(File, PrivateFilesMustBeTheOwnersAlone) {
+  const auto dir = temp_dir();
+  const auto key = dir / "secret.key";
+  EXPECT_EQ(read_private_file(key).error().code, ErrorCode::not_found);
+  const std::vector<std::uint8_t> bytes{'k', 'e', 'y'};
+  ASSERT_TRUE(write_file_atomic(key, bytes).ok());
+  std::filesystem::permissions(key, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  auto ok = read_private_file(key);
+  ASSERT_TRUE(ok.ok()) << ok.error().message;
+  EXPECT_EQ(*ok, bytes);
+  std::filesystem::permissions(key, std::filesystem::perms::group_read, std::filesystem::perm_options::add);
+  auto shared = read_private_file(key);
+  ASSERT_FALSE(shared.ok());
+  EXPECT_EQ(shared.error().code, ErrorCode::invalid_argument);
+  EXPECT_NE(shared.error().message.find("chmod 600"), std::string::npos);
+  EXPECT_EQ(shared.error().message.find("key\n"), std::string::npos);
+  std::filesystem::permissions(key, std::filesystem::perms::group_read,
+                               std::filesystem::perm_options::remove);
+  EXPECT_EQ(read_private_file(key, 2).error().code, ErrorCode::corrupt);
+  EXPECT_EQ(read_private_file(dir).error().code, ErrorCode::io);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace baove

@@ -1,0 +1,213 @@
+// Shared by the API's source files; not a public header.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <semaphore>
+#include <string>
+#include <vector>
+
+#include "api/api.hpp"
+#include "audit/audit.hpp"
+#include "auth/auth.hpp"
+#include "auth/policy.hpp"
+#include "http/http.hpp"
+#include "store/group_commit.hpp"
+
+namespace baove::api {
+
+using json = nlohmann::json;
+
+// What a worker holds while it runs one request.
+struct Context {
+  std::unique_ptr<store::Connection> db;
+  std::unique_ptr<auth::Service> auth;
+};
+
+// A fixed set of contexts handed out one per request.
+class ContextPool {
+ public:
+  void add(std::unique_ptr<Context> c);
+  // Blocks until a context is free. The Lease gives it back.
+  class Lease {
+   public:
+    Lease(ContextPool& pool, Context* c) : pool_(&pool), c_(c) {}
+    Lease(Lease&& o) noexcept : pool_(o.pool_), c_(o.c_) { o.c_ = nullptr; }
+    Lease(const Lease&) = delete;
+    ~Lease();
+    Context& operator*() const { return *c_; }
+    Context* operator->() const { return c_; }
+
+   private:
+    ContextPool* pool_;
+    Context* c_;
+  };
+  Lease acquire();
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<std::unique_ptr<Context>> owned_;
+  std::vector<Context*> free_;
+};
+
+// Who is calling, once authenticated.
+struct Caller {
+  auth::Principal principal;
+  std::string session_hash;  // "" for API keys
+  std::string session_token;
+  std::string csrf_token;
+  std::string address;
+  std::vector<std::string> roles;  // role names, for audit events
+  bool is_key = false;
+};
+
+// Sessions checked in the last second, so that a busy console or client does not re-read its
+// session, user, grants and units on every request. Any change to users or sessions made through
+// this process clears it at once; changes made by another process (a second server, `baove admin`)
+// are seen within kTtl. Thread-safe.
+class SessionCache {
+ public:
+  static constexpr std::chrono::milliseconds kTtl{1000};
+  std::optional<auth::SessionInfo> find(const std::string& token);
+  void put(const std::string& token, const auth::SessionInfo& info);
+  void forget(const std::string& token);
+  void clear();
+
+ private:
+  struct Entry {
+    auth::SessionInfo info;
+    std::chrono::steady_clock::time_point checked;
+  };
+  std::mutex mu_;
+  std::map<std::string, Entry> entries_;
+};
+
+// Per-key token buckets (requests per minute).
+class RateLimiter {
+ public:
+  // True when the key may make one more request now; otherwise the seconds to wait.
+  std::optional<int> take(const std::string& key_id, std::int64_t per_minute);
+
+ private:
+  struct Bucket {
+    double tokens = 0;
+    std::chrono::steady_clock::time_point last{};
+  };
+  std::mutex mu_;
+  std::map<std::string, Bucket> buckets_;
+};
+
+struct Api::Impl {
+  platform::Platform& platform;
+  http::Metrics& metrics;
+  http::Logger& log;
+  ApiOptions options;
+  ContextPool pool;     // for handlers on worker threads
+  ContextPool io_pool;  // for asynchronous handlers on network threads (short reads only)
+  std::unique_ptr<store::GroupCommit> writer;
+  std::unique_ptr<auth::Service> writer_auth;  // bound to the writer's connection; used by its thread only
+  store::Connection* writer_db = nullptr;
+  std::unique_ptr<store::Connection> ticker_db;
+  std::mutex ticker_mu;
+  RateLimiter limiter;
+  SessionCache sessions;
+  std::counting_semaphore<64> hash_slots{2};
+
+  Impl(platform::Platform& p, http::Metrics& m, http::Logger& l, ApiOptions o)
+      : platform(p), metrics(m), log(l), options(o) {}
+
+  // Authenticates the request: an API key, or a session cookie (with the CSRF token on unsafe
+  // methods). The error is the response to send.
+  Result<Caller> authenticate(const http::Request& req, Context& ctx, bool allow_setup_only = false);
+
+  // Runs `fn` (which reads through the connection and service it is given, and fills in the
+  // event's outcome, fields and row count) and appends the event in the same transaction through
+  // the group commit, then responds with fn's response once that transaction is durable (500 if
+  // the event could not be written: then nothing leaves). When audit_reads is off (benchmarks),
+  // runs `fn` at once on `ctx` and writes no event. Called on a network thread; never blocks on
+  // the commit. `fn` may run on another thread: it must own what it uses (the Request excepted,
+  // which lives until the response).
+  using AuditedFn = std::function<http::Response(store::Connection&, auth::Service&, audit::Event&)>;
+  void audited(Context& ctx, audit::Event event, AuditedFn fn, bool is_read, http::Respond respond);
+  // Appends a single event (a denial) through the group commit.
+  Status record(const Caller& caller, audit::Event event);
+
+  audit::Event event_for(const Caller& caller, audit::Action action, std::string object_type,
+                         std::string object_id) const;
+  auth::Actor actor_for(const Caller& caller) const;
+
+  void add_session_routes(http::Router& r);
+  void add_admin_routes(http::Router& r);
+  void add_audit_routes(http::Router& r);
+  void add_ops_routes(http::Router& r);
+  void add_console_routes(http::Router& r);
+};
+
+// ---- JSON helpers ----
+
+// Parses the body as one JSON object with only `allowed` members. The error is a 400 response
+// (bad_request for malformed JSON or a non-object, validation_failed naming unknown fields).
+Result<json> parse_object(const http::Request& req, std::initializer_list<const char*> allowed);
+
+// Field readers: on a missing required or mistyped member they add its name to `bad`.
+std::string get_string(const json& o, const char* name, std::vector<std::string>& bad, bool required = true,
+                       std::size_t max_length = 1024);
+std::optional<std::int64_t> get_int(const json& o, const char* name, std::vector<std::string>& bad,
+                                    bool required = true);
+std::vector<std::string> get_strings(const json& o, const char* name, std::vector<std::string>& bad,
+                                     bool required = true);
+std::vector<auth::Grant> get_grants(const json& o, const char* name, std::vector<std::string>& bad);
+
+http::Response validation_failed(const std::vector<std::string>& fields, std::string_view message = {});
+// Maps a module error to its HTTP answer (not_found -> 404, invalid_argument -> 400, ...). The
+// message of internal/io errors is logged, not sent.
+http::Response from_error(const Error& e, http::Logger& log, const http::Request& req);
+http::Response json_response(int status, const json& body);
+http::Response denied(const auth::Decision& d);
+
+json to_json(const auth::User& u);
+json to_json(const auth::Unit& u);
+json to_json(const auth::ApiKeyInfo& k);
+json to_json(const audit::StoredEvent& e);
+std::string rfc3339(audit::Timestamp t);
+std::optional<audit::Timestamp> parse_rfc3339(std::string_view s);
+
+// The otpauth URI as an SVG QR code; "" if it cannot be encoded.
+std::string qr_svg(const std::string& text);
+
+// Embedded console files: (name, bytes) with name like "index.html".
+struct Asset {
+  std::string_view name;
+  std::string_view bytes;
+};
+std::span<const Asset> console_assets();
+
+}  // namespace baove::api
+
+namespace baove::api {
+// The 400 answer for a parse_object() failure.
+http::Response body_error(const Error& e);
+// The answer for an authenticate() failure.
+http::Response auth_failure(const Error& e, http::Logger& log, const http::Request& req);
+json grants_json(const std::vector<auth::Grant>& grants);
+// Whether `id` can be an audit object id ([A-Za-z0-9._:-], 1..128).
+bool id_like(std::string_view id);
+
+// Holds one password-hashing slot for its lifetime.
+class HashSlot {
+ public:
+  explicit HashSlot(std::counting_semaphore<64>& s) : s_(s) { s_.acquire(); }
+  ~HashSlot() { s_.release(); }
+  HashSlot(const HashSlot&) = delete;
+  HashSlot& operator=(const HashSlot&) = delete;
+
+ private:
+  std::counting_semaphore<64>& s_;
+};
+
+}  // namespace baove::api

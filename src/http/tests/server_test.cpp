@@ -1,0 +1,217 @@
+// The server over real loopback HTTP: routing, limits, request ids, errors, keep-alive, metrics
+// and graceful shutdown.
+#include "http/server.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "support/http_client.hpp"
+
+namespace baove::http {
+namespace {
+
+using testing::HttpClient;
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void start(ServerOptions opt = {}) {
+    opt.address = "127.0.0.1";
+    opt.port = 0;
+    opt.io_threads = 2;
+    opt.workers = 4;
+    opt.handle_signals = false;
+    opt.access_log = false;
+    router_.add(Method::get, "/hello", [](Request& r) {
+      return Response::json(200,
+                            "{\"hello\":\"" + json_escape(r.query_param("name").value_or("world")) + "\"}");
+    });
+    router_.add(Method::get, "/items/{id}",
+                [](Request& r) { return Response::json(200, r.path_params.at("id")); });
+    router_.add(
+        Method::post, "/echo", [](Request& r) { return Response::json(200, r.body); }, 1024);
+    router_.add(Method::get, "/slow", [this](Request&) {
+      ++slow_started_;
+      std::this_thread::sleep_for(std::chrono::milliseconds(400));
+      return Response::json(200, "done");
+    });
+    router_.add(Method::get, "/throw", [](Request&) -> Response { throw std::runtime_error("x"); });
+    router_.add(Method::get, "/metrics", [this](Request&) {
+      Response r = Response::json(200, metrics_.render());
+      r.content_type = "text/plain; version=0.0.4";
+      return r;
+    });
+    server_ = std::make_unique<Server>(opt, router_, metrics_, log_);
+    ASSERT_TRUE(server_->listen().ok());
+    thread_ = std::thread([this] { server_->run(); });
+  }
+  void TearDown() override {
+    if (server_) {
+      server_->stop();
+      thread_.join();
+    }
+  }
+  std::uint16_t port() const { return server_->port(); }
+
+  Router router_;
+  Metrics metrics_;
+  Logger log_{Logger::Format::json, nullptr};
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+  std::atomic<int> slow_started_{0};
+};
+
+TEST_F(ServerTest, AnswersWithRequestIdAndSecurityHeadersOverKeepAlive) {
+  start();
+  HttpClient c("127.0.0.1", port());
+  auto r1 = c.request("GET", "/hello?name=An");
+  ASSERT_TRUE(r1) << c.last_error();
+  EXPECT_EQ(r1->status, 200);
+  EXPECT_EQ(r1->body, "{\"hello\":\"An\"}");
+  EXPECT_EQ(r1->header("content-type"), "application/json");
+  EXPECT_FALSE(r1->header("x-request-id").empty());
+  EXPECT_EQ(r1->header("x-content-type-options"), "nosniff");
+  EXPECT_EQ(r1->header("cache-control"), "no-store");
+  auto r2 = c.request("GET", "/items/a%20b", {}, {"X-Request-Id: trace-123"});
+  ASSERT_TRUE(r2);
+  EXPECT_EQ(r2->body, "a b");
+  EXPECT_EQ(r2->header("x-request-id"), "trace-123");
+  // An id that could inject into logs is replaced.
+  auto r3 = c.request("GET", "/hello", {}, {"X-Request-Id: bad id\"{"});
+  ASSERT_TRUE(r3);
+  EXPECT_NE(r3->header("x-request-id"), "bad id\"{");
+  EXPECT_NE(r3->header("x-request-id"), r1->header("x-request-id"));
+}
+
+TEST_F(ServerTest, RoutingErrorsAreJson) {
+  start();
+  HttpClient c("127.0.0.1", port());
+  auto r = c.request("GET", "/nope");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 404);
+  EXPECT_NE(r->body.find("\"code\":\"not_found\""), std::string::npos);
+  r = c.request("DELETE", "/hello");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 405);
+  EXPECT_EQ(r->header("allow"), "GET");
+  r = c.request("GET", "/throw");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 500);
+  EXPECT_NE(r->body.find("\"code\":\"internal\""), std::string::npos);
+  r = c.request("HEAD", "/hello");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(r->body.empty());
+  EXPECT_EQ(r->header("content-length"), "17");
+}
+
+TEST_F(ServerTest, BodiesOverTheRouteLimitGet413) {
+  start();
+  HttpClient c("127.0.0.1", port());
+  auto ok = c.request("POST", "/echo", std::string(1024, 'a'));
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_EQ(ok->body.size(), 1024u);
+  auto big = c.request("POST", "/echo", std::string(1025, 'a'));
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 413);
+  EXPECT_NE(big->body.find("payload_too_large"), std::string::npos);
+  // Chunked bodies have no length up front: the limit still holds while reading.
+  std::string chunked = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 3; ++i) chunked += "200\r\n" + std::string(512, 'b') + "\r\n";
+  chunked += "0\r\n\r\n";
+  const std::string out = c.raw(chunked);
+  EXPECT_NE(out.find("413"), std::string::npos) << out;
+}
+
+TEST_F(ServerTest, OversizedHeadersGet431AndGarbageGets400) {
+  ServerOptions opt;
+  opt.header_limit = 2048;
+  start(opt);
+  HttpClient c("127.0.0.1", port());
+  auto r = c.request("GET", "/hello", {}, {"X-Big: " + std::string(4096, 'x')});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 431);
+  const std::string out = c.raw("NOT HTTP AT ALL\r\n\r\n");
+  EXPECT_EQ(out.rfind("HTTP/1.1 400", 0), 0u) << out;
+  EXPECT_NE(out.find("bad_request"), std::string::npos);
+}
+
+TEST_F(ServerTest, SlowClientsAreCut) {
+  ServerOptions opt;
+  opt.header_timeout = std::chrono::milliseconds(300);
+  opt.request_timeout = std::chrono::milliseconds(300);
+  start(opt);
+  HttpClient c("127.0.0.1", port());
+  const auto t0 = std::chrono::steady_clock::now();
+  // A header that never ends: the server closes the connection after the header timeout.
+  const std::string out = c.raw("GET /hello HTTP/1.1\r\nHost: x\r\n", 5000);
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  EXPECT_LT(waited, std::chrono::seconds(3));
+  // A body that never arrives: 408 is not promised, but the connection must not be held.
+  const auto t1 = std::chrono::steady_clock::now();
+  c.raw("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc", 5000);
+  EXPECT_LT(std::chrono::steady_clock::now() - t1, std::chrono::seconds(3));
+  (void)out;
+}
+
+TEST_F(ServerTest, ConnectionsOverTheLimitGet503) {
+  ServerOptions opt;
+  opt.max_connections = 2;
+  start(opt);
+  HttpClient a("127.0.0.1", port()), b("127.0.0.1", port()), c("127.0.0.1", port());
+  ASSERT_TRUE(a.request("GET", "/hello"));
+  ASSERT_TRUE(b.request("GET", "/hello"));
+  auto r = c.request("GET", "/hello");
+  ASSERT_TRUE(r) << c.last_error();
+  EXPECT_EQ(r->status, 503);
+  EXPECT_EQ(r->header("retry-after"), "1");
+  a.close();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  HttpClient d("127.0.0.1", port());
+  auto r2 = d.request("GET", "/hello");
+  ASSERT_TRUE(r2);
+  EXPECT_EQ(r2->status, 200);
+}
+
+TEST_F(ServerTest, MetricsCountRequestsByRoutePatternNotPath) {
+  start();
+  HttpClient c("127.0.0.1", port());
+  ASSERT_TRUE(c.request("GET", "/items/secret-id-1"));
+  ASSERT_TRUE(c.request("GET", "/items/secret-id-2"));
+  auto m = c.request("GET", "/metrics");
+  ASSERT_TRUE(m);
+  EXPECT_NE(m->body.find("baove_http_requests_total{method=\"GET\",route=\"/items/{id}\",status=\"200\"} 2"),
+            std::string::npos)
+      << m->body;
+  EXPECT_EQ(m->body.find("secret-id"), std::string::npos);
+  EXPECT_NE(m->body.find("baove_http_request_duration_seconds_count{route=\"/items/{id}\"} 2"),
+            std::string::npos);
+}
+
+TEST_F(ServerTest, StopLetsRequestsInProgressFinish) {
+  start();
+  std::optional<testing::HttpResponse> slow;
+  std::thread t([&] {
+    HttpClient c("127.0.0.1", port());
+    slow = c.request("GET", "/slow");
+  });
+  HttpClient idle("127.0.0.1", port());
+  ASSERT_TRUE(idle.request("GET", "/hello"));  // an idle keep-alive connection
+  while (slow_started_.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto t0 = std::chrono::steady_clock::now();
+  server_->stop();
+  thread_.join();
+  server_.reset();
+  t.join();
+  ASSERT_TRUE(slow.has_value());
+  EXPECT_EQ(slow->status, 200);
+  EXPECT_EQ(slow->body, "done");
+  EXPECT_EQ(slow->header("connection"), "close");
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
+}
+
+}  // namespace
+}  // namespace baove::http
