@@ -33,21 +33,21 @@ ContextPool::Lease::~Lease() {
   pool_->cv_.notify_one();
 }
 
-std::optional<auth::SessionInfo> SessionCache::find(const std::string& token) {
+std::shared_ptr<const auth::SessionInfo> SessionCache::find(const std::string& token) {
   std::lock_guard lock(mu_);
   auto it = entries_.find(token);
-  if (it == entries_.end()) return std::nullopt;
+  if (it == entries_.end()) return nullptr;
   if (std::chrono::steady_clock::now() - it->second.checked >= kTtl) {
     entries_.erase(it);
-    return std::nullopt;
+    return nullptr;
   }
   return it->second.info;
 }
 
-void SessionCache::put(const std::string& token, const auth::SessionInfo& info) {
+void SessionCache::put(const std::string& token, std::shared_ptr<const auth::SessionInfo> info) {
   std::lock_guard lock(mu_);
   if (entries_.size() >= 10000) entries_.clear();  // bounded; a miss only costs a database read
-  entries_[token] = Entry{info, std::chrono::steady_clock::now()};
+  entries_[token] = Entry{std::move(info), std::chrono::steady_clock::now()};
 }
 
 void SessionCache::forget(const std::string& token) {
@@ -109,6 +109,11 @@ Result<std::unique_ptr<Api>> Api::create(platform::Platform& platform, http::Met
   auto wdb = platform.connect();
   if (!wdb.ok()) return wdb.error();
   impl->writer_db = wdb->get();
+  if ((*wdb)->engine() == store::Engine::sqlite) {
+    // The writer commits all the time: its WAL checkpoints run from tick() instead, off the
+    // requests' path.
+    BAOVE_TRY((*wdb)->exec_script("PRAGMA wal_autocheckpoint=0"));
+  }
   impl->writer_auth = std::make_unique<auth::Service>(**wdb, platform.audit_log(), platform.auth_options());
   impl->writer = std::make_unique<store::GroupCommit>(std::move(*wdb));
   auto tdb = platform.connect();
@@ -134,6 +139,14 @@ Status Api::tick() {
   auto r = impl_->platform.audit_log().maybe_checkpoint(*impl_->ticker_db, now);
   if (!r.ok()) return r.error();
   if (r->has_value()) impl_->metrics.add("baove_audit_checkpoints_total", "Audit checkpoints signed.");
+  // Expired sessions (the network threads only read sessions) go once a minute.
+  if (++impl_->ticks % 60 == 1) {
+    auto purged = impl_->write([](auth::Service& svc) { return svc.purge_sessions(); });
+    if (!purged.ok()) return purged.error();
+  }
+  if (impl_->ticker_db->engine() == store::Engine::sqlite) {
+    BAOVE_TRY(impl_->ticker_db->exec_script("PRAGMA wal_checkpoint(PASSIVE)"));
+  }
   return {};
 }
 
@@ -173,23 +186,29 @@ Result<Caller> Api::Impl::authenticate(const http::Request& req, Context& ctx, b
     if (auto wait = limiter.take(key->first.id, key->second)) {
       return Error{ErrorCode::limit_exceeded, std::to_string(*wait)};
     }
-    caller.principal = std::move(key->first);
+    caller.principal_ptr = std::make_shared<const auth::Principal>(std::move(key->first));
     caller.is_key = true;
     return caller;
   }
   auto token = req.cookie(kCookie);
   if (!token) return Error{ErrorCode::invalid_argument, "unauthenticated"};
-  Result<auth::SessionInfo> s = Error{ErrorCode::not_found, ""};
-  if (auto hit = sessions.find(*token)) {
-    s = std::move(*hit);
-  } else {
-    s = ctx.auth->check_session(*token);
-    if (!s.ok()) {
-      if (s.error().code == ErrorCode::not_found)
+  std::shared_ptr<const auth::SessionInfo> s = sessions.find(*token);
+  if (!s) {
+    // Read only: a write here would queue for the database's write lock on a network thread.
+    auto checked = ctx.auth->check_session(*token, /*write=*/false);
+    if (!checked.ok()) {
+      if (checked.error().code == ErrorCode::not_found)
         return Error{ErrorCode::invalid_argument, "unauthenticated"};
-      return s.error();
+      return checked.error();
     }
-    sessions.put(*token, *s);
+    s = std::make_shared<const auth::SessionInfo>(std::move(*checked));
+    sessions.put(*token, s);
+    if (s->touch_due) {
+      // The idle timer moves through the group commit, without waiting for it.
+      writer->submit(
+          [this, hash = s->session_hash](store::Connection&) { return writer_auth->touch_session(hash); },
+          [](Status) {});
+    }
   }
   if (http::is_unsafe(req.method)) {
     auto presented = req.header("x-csrf-token");
@@ -200,11 +219,11 @@ Result<Caller> Api::Impl::authenticate(const http::Request& req, Context& ctx, b
   if (s->principal.setup_only && !allow_setup_only) {
     return Error{ErrorCode::unsupported, "setup"};
   }
-  caller.principal = std::move(s->principal);
-  caller.session_hash = std::move(s->session_hash);
-  caller.csrf_token = std::move(s->csrf_token);
+  caller.principal_ptr = std::shared_ptr<const auth::Principal>(s, &s->principal);
+  caller.session_hash = s->session_hash;
+  caller.csrf_token = s->csrf_token;
   caller.session_token = std::move(*token);
-  caller.roles = role_names(caller.principal);
+  caller.roles = role_names(caller.principal());
   return caller;
 }
 
@@ -230,8 +249,8 @@ http::Response auth_failure(const Error& e, http::Logger& log, const http::Reque
 audit::Event Api::Impl::event_for(const Caller& caller, audit::Action action, std::string object_type,
                                   std::string object_id) const {
   audit::Event e;
-  e.actor = caller.principal.id;
-  e.unit = caller.principal.unit;
+  e.actor = caller.principal().id;
+  e.unit = caller.principal().unit;
   e.roles = caller.roles;
   e.session_hash = caller.session_hash;
   e.address = caller.address;
@@ -243,7 +262,7 @@ audit::Event Api::Impl::event_for(const Caller& caller, audit::Action action, st
 }
 
 auth::Actor Api::Impl::actor_for(const Caller& caller) const {
-  return auth::Actor{caller.principal.id, caller.principal.unit, caller.roles, caller.address};
+  return auth::Actor{caller.principal().id, caller.principal().unit, caller.roles, caller.address};
 }
 
 void Api::Impl::audited(Context& ctx, audit::Event event, AuditedFn fn, bool is_read, http::Respond respond) {

@@ -47,7 +47,8 @@ class Api {
   // Adds every route (API, operations, console) to `router`.
   void add_routes(http::Router& router);
 
-  // Signs an audit checkpoint when one is due (the server calls it every few seconds).
+  // Signs an audit checkpoint when one is due, and copies SQLite's write-ahead log into the
+  // database (the server calls it every second).
   Status tick();
 
   struct Impl;

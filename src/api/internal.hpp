@@ -9,6 +9,7 @@
 #include <optional>
 #include <semaphore>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "api/api.hpp"
@@ -57,7 +58,8 @@ class ContextPool {
 
 // Who is calling, once authenticated.
 struct Caller {
-  auth::Principal principal;
+  std::shared_ptr<const auth::Principal> principal_ptr;  // shared with the session cache
+  const auth::Principal& principal() const { return *principal_ptr; }
   std::string session_hash;  // "" for API keys
   std::string session_token;
   std::string csrf_token;
@@ -73,14 +75,15 @@ struct Caller {
 class SessionCache {
  public:
   static constexpr std::chrono::milliseconds kTtl{1000};
-  std::optional<auth::SessionInfo> find(const std::string& token);
-  void put(const std::string& token, const auth::SessionInfo& info);
+  // Shared and immutable: a hit copies a pointer, not the principal's unit list.
+  std::shared_ptr<const auth::SessionInfo> find(const std::string& token);
+  void put(const std::string& token, std::shared_ptr<const auth::SessionInfo> info);
   void forget(const std::string& token);
   void clear();
 
  private:
   struct Entry {
-    auth::SessionInfo info;
+    std::shared_ptr<const auth::SessionInfo> info;
     std::chrono::steady_clock::time_point checked;
   };
   std::mutex mu_;
@@ -114,6 +117,7 @@ struct Api::Impl {
   store::Connection* writer_db = nullptr;
   std::unique_ptr<store::Connection> ticker_db;
   std::mutex ticker_mu;
+  std::uint64_t ticks = 0;  // tick() calls, under ticker_mu
   RateLimiter limiter;
   SessionCache sessions;
   std::counting_semaphore<64> hash_slots{2};
@@ -134,6 +138,23 @@ struct Api::Impl {
   // which lives until the response).
   using AuditedFn = std::function<http::Response(store::Connection&, auth::Service&, audit::Event&)>;
   void audited(Context& ctx, audit::Event event, AuditedFn fn, bool is_read, http::Respond respond);
+  // Runs a change of auth::Service (which audits it in the same transaction) through the group
+  // commit, on the writer's connection, and waits for it to be durable: many requests' changes
+  // share one commit instead of queueing for the database's write lock. Not for changes that hash
+  // passwords (they would hold up everyone's commit). Called on worker threads.
+  template <typename F>
+  auto write(F&& f) -> std::invoke_result_t<F&, auth::Service&> {
+    using R = std::invoke_result_t<F&, auth::Service&>;
+    std::optional<R> out;
+    Status s = writer->run([&](store::Connection&) -> Status {
+      out.emplace(f(*writer_auth));
+      if (out->ok()) return {};
+      return out->error();
+    });
+    if (!s.ok()) return R(s.error());
+    return std::move(*out);
+  }
+
   // Appends a single event (a denial) through the group commit.
   Status record(const Caller& caller, audit::Event event);
 

@@ -17,17 +17,18 @@ Result<json> parse_object(const http::Request& req, std::initializer_list<const 
     if (body.is_discarded()) return Error{ErrorCode::invalid_argument, "the request body is not valid JSON"};
   }
   if (!body.is_object()) return Error{ErrorCode::invalid_argument, "the request body must be a JSON object"};
-  std::vector<std::string> unknown;
+  json unknown = json::array();
   for (const auto& [k, v] : body.items()) {
     bool ok = false;
     for (const char* a : allowed) ok = ok || k == a;
-    if (!ok) unknown.push_back(k.size() > 64 ? k.substr(0, 64) : k);
+    if (ok) continue;
+    // At most 64 bytes of the name, cut at a character boundary.
+    std::size_t n = std::min<std::size_t>(k.size(), 64);
+    while (n > 0 && n < k.size() && (static_cast<unsigned char>(k[n]) & 0xC0) == 0x80) --n;
+    unknown.push_back(k.substr(0, n));
   }
-  if (!unknown.empty()) {
-    std::string fields;
-    for (const auto& u : unknown) fields += (fields.empty() ? "" : "\n") + u;
-    return Error{ErrorCode::conflict, fields};  // conflict marks "unknown fields" for the caller
-  }
+  // conflict marks "unknown fields" for the caller; the message is their names as a JSON array.
+  if (!unknown.empty()) return Error{ErrorCode::conflict, unknown.dump()};
   return body;
 }
 
@@ -293,11 +294,9 @@ bool id_like(std::string_view id) {
 http::Response body_error(const Error& e) {
   if (e.code == ErrorCode::conflict) {
     std::vector<std::string> fields;
-    std::string_view rest = e.message;
-    while (!rest.empty()) {
-      const auto nl = rest.find('\n');
-      fields.emplace_back(rest.substr(0, nl));
-      rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
+    const json names = json::parse(e.message, nullptr, /*allow_exceptions=*/false);
+    if (names.is_array()) {
+      for (const auto& n : names) fields.push_back(n.get<std::string>());
     }
     return validation_failed(fields, "unknown fields in the request body");
   }

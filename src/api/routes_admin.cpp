@@ -52,7 +52,7 @@ void Api::Impl::add_admin_routes(http::Router& r) {
     if (!units.ok()) return from_error(units.error(), log, req);
     json out = json::array();
     for (const auto& u : *units) {
-      if (auth::decide(caller->principal, Action::list,
+      if (auth::decide(caller->principal(), Action::list,
                        {ResourceType::unit, u.id, "", auth::Sensitivity::normal})
               .allowed) {
         out.push_back(to_json(u));
@@ -77,7 +77,7 @@ void Api::Impl::add_admin_routes(http::Router& r) {
         if (!kind_text.empty() && !kind) bad.emplace_back("kind");
         if (name.empty() && std::find(bad.begin(), bad.end(), "name") == bad.end()) bad.emplace_back("name");
         if (!bad.empty()) return validation_failed(bad);
-        const auto d = auth::decide(caller->principal, Action::create,
+        const auto d = auth::decide(caller->principal(), Action::create,
                                     {ResourceType::unit, parent, "", auth::Sensitivity::normal});
         if (!d.allowed) {
           auto e = event_for(*caller, audit::Action::create, "unit", "");
@@ -87,7 +87,8 @@ void Api::Impl::add_admin_routes(http::Router& r) {
             return http::error(500, "internal", "the refusal could not be recorded");
           return denied(d);
         }
-        auto unit = ctx->auth->create_unit(actor_for(*caller), name, *kind, parent);
+        auto unit = write(
+            [&](auth::Service& svc) { return svc.create_unit(actor_for(*caller), name, *kind, parent); });
         if (!unit.ok()) {
           if (unit.error().code == ErrorCode::not_found)
             return validation_failed({"parent_id"}, "no such parent unit");
@@ -106,12 +107,13 @@ void Api::Impl::add_admin_routes(http::Router& r) {
     event.fields = kUserFields;
     audited(
         *ctx, event,
-        [this, &req, principal = caller->principal](store::Connection&, auth::Service& svc, audit::Event& e) {
+        [this, &req, principal = caller->principal_ptr](store::Connection&, auth::Service& svc,
+                                                        audit::Event& e) {
           auto users = svc.list_users();
           if (!users.ok()) return from_error(users.error(), log, req);
           json out = json::array();
           for (const auto& u : *users) {
-            if (auth::decide(principal, Action::list, user_resource(u)).allowed) out.push_back(to_json(u));
+            if (auth::decide(*principal, Action::list, user_resource(u)).allowed) out.push_back(to_json(u));
           }
           e.row_count = static_cast<std::int64_t>(out.size());
           return json_response(200, {{"users", out}});
@@ -128,8 +130,8 @@ void Api::Impl::add_admin_routes(http::Router& r) {
     auto event = event_for(*caller, audit::Action::read, "user", id);
     audited(
         *ctx, event,
-        [this, &req, id, principal = caller->principal](store::Connection&, auth::Service& svc,
-                                                        audit::Event& e) {
+        [this, &req, id, principal = caller->principal_ptr](store::Connection&, auth::Service& svc,
+                                                            audit::Event& e) {
           auto user = svc.get_user(id);
           if (!user.ok()) {
             if (user.error().code != ErrorCode::not_found) return from_error(user.error(), log, req);
@@ -137,7 +139,7 @@ void Api::Impl::add_admin_routes(http::Router& r) {
             e.reason = "not-found";
             return http::error(404, "not_found", "not found");
           }
-          const auto d = auth::decide(principal, Action::read, user_resource(*user));
+          const auto d = auth::decide(*principal, Action::read, user_resource(*user));
           if (!d.allowed) {
             e.outcome = audit::Outcome::denied;
             e.reason = d.reason;
@@ -163,10 +165,10 @@ void Api::Impl::add_admin_routes(http::Router& r) {
         const std::string unit = get_string(*body, "unit_id", bad, true, 64);
         const auto grants = get_grants(*body, "grants", bad);
         if (!bad.empty()) return validation_failed(bad);
-        const auto d = auth::decide(caller->principal, Action::create,
+        const auto d = auth::decide(caller->principal(), Action::create,
                                     {ResourceType::user, unit, "", auth::Sensitivity::personal});
         bool escalates = false;
-        for (const auto& g : grants) escalates = escalates || !may_grant(caller->principal, g);
+        for (const auto& g : grants) escalates = escalates || !may_grant(caller->principal(), g);
         if (!d.allowed || escalates) {
           auto e = event_for(*caller, audit::Action::create, "user", "");
           e.outcome = audit::Outcome::denied;
@@ -191,7 +193,8 @@ void Api::Impl::add_admin_routes(http::Router& r) {
           return from_error(user.error(), log, req);
         }
         for (const auto& g : grants) {
-          Status s = ctx->auth->grant_role(actor_for(*caller), user->id, g);
+          Status s =
+              write([&](auth::Service& svc) { return svc.grant_role(actor_for(*caller), user->id, g); });
           if (!s.ok()) return from_error(s.error(), log, req);
         }
         auto fresh = ctx->auth->get_user(user->id);
@@ -210,7 +213,7 @@ void Api::Impl::add_admin_routes(http::Router& r) {
     auto user = ctx->auth->get_user(id);
     auth::Decision d;
     if (user.ok()) {
-      d = auth::decide(caller->principal, Action::update, user_resource(*user));
+      d = auth::decide(caller->principal(), Action::update, user_resource(*user));
     } else if (user.error().code == ErrorCode::not_found) {
       d = auth::Decision{false, auth::Decision::Denial::not_found, "not-found"};
     } else {
@@ -220,7 +223,7 @@ void Api::Impl::add_admin_routes(http::Router& r) {
     // administrator of one unit must not reset the password of an administrator of all units).
     if (d.allowed) {
       for (const auto& g : user->grants) {
-        if (!may_grant(caller->principal, g))
+        if (!may_grant(caller->principal(), g))
           d = auth::Decision{false, auth::Decision::Denial::forbidden, "target-outranks"};
       }
     }
@@ -237,16 +240,16 @@ void Api::Impl::add_admin_routes(http::Router& r) {
   };
 
   r.add(Method::post, "/api/v1/users/{id}/disable", [this, user_change](http::Request& req) {
-    return user_change(req, [&](Context& ctx, const Caller& caller, const auth::User& u) {
-      if (u.id == caller.principal.id)
+    return user_change(req, [&](Context&, const Caller& caller, const auth::User& u) {
+      if (u.id == caller.principal().id)
         return http::error(409, "conflict", "you cannot disable your own account");
-      Status s = ctx.auth->set_disabled(actor_for(caller), u.id, true);
+      Status s = write([&](auth::Service& svc) { return svc.set_disabled(actor_for(caller), u.id, true); });
       return s.ok() ? http::Response::no_content() : from_error(s.error(), log, req);
     });
   });
   r.add(Method::post, "/api/v1/users/{id}/enable", [this, user_change](http::Request& req) {
-    return user_change(req, [&](Context& ctx, const Caller& caller, const auth::User& u) {
-      Status s = ctx.auth->set_disabled(actor_for(caller), u.id, false);
+    return user_change(req, [&](Context&, const Caller& caller, const auth::User& u) {
+      Status s = write([&](auth::Service& svc) { return svc.set_disabled(actor_for(caller), u.id, false); });
       return s.ok() ? http::Response::no_content() : from_error(s.error(), log, req);
     });
   });
@@ -258,8 +261,8 @@ void Api::Impl::add_admin_routes(http::Router& r) {
     });
   });
   r.add(Method::post, "/api/v1/users/{id}/reset-totp", [this, user_change](http::Request& req) {
-    return user_change(req, [&](Context& ctx, const Caller& caller, const auth::User& u) {
-      Status s = ctx.auth->reset_totp(actor_for(caller), u.id);
+    return user_change(req, [&](Context&, const Caller& caller, const auth::User& u) {
+      Status s = write([&](auth::Service& svc) { return svc.reset_totp(actor_for(caller), u.id); });
       return s.ok() ? http::Response::no_content() : from_error(s.error(), log, req);
     });
   });
@@ -274,12 +277,12 @@ void Api::Impl::add_admin_routes(http::Router& r) {
         if (!role) bad.emplace_back("role");
         if (!scope) bad.emplace_back("scope");
         if (!bad.empty()) return validation_failed(bad);
-        return user_change(req, [&](Context& ctx, const Caller& caller, const auth::User& u) {
+        return user_change(req, [&](Context&, const Caller& caller, const auth::User& u) {
           const auth::Grant g{*role, *scope};
-          if (!may_grant(caller.principal, g)) {
+          if (!may_grant(caller.principal(), g)) {
             return http::error(403, "forbidden", "you may not grant a scope wider than your own");
           }
-          Status s = ctx.auth->grant_role(actor_for(caller), u.id, g);
+          Status s = write([&](auth::Service& svc) { return svc.grant_role(actor_for(caller), u.id, g); });
           return s.ok() ? http::Response::no_content() : from_error(s.error(), log, req);
         });
       },
@@ -291,8 +294,10 @@ void Api::Impl::add_admin_routes(http::Router& r) {
     if (!role) bad.emplace_back("role");
     if (!scope) bad.emplace_back("scope");
     if (!bad.empty()) return validation_failed(bad);
-    return user_change(req, [&](Context& ctx, const Caller& caller, const auth::User& u) {
-      Status s = ctx.auth->revoke_role(actor_for(caller), u.id, auth::Grant{*role, *scope});
+    return user_change(req, [&](Context&, const Caller& caller, const auth::User& u) {
+      Status s = write([&](auth::Service& svc) {
+        return svc.revoke_role(actor_for(caller), u.id, auth::Grant{*role, *scope});
+      });
       return s.ok() ? http::Response::no_content() : from_error(s.error(), log, req);
     });
   });
@@ -306,7 +311,7 @@ void Api::Impl::add_admin_routes(http::Router& r) {
     if (!keys.ok()) return from_error(keys.error(), log, req);
     json out = json::array();
     for (const auto& k : *keys) {
-      if (auth::decide(caller->principal, Action::list,
+      if (auth::decide(caller->principal(), Action::list,
                        {ResourceType::api_key, k.unit_id, "", auth::Sensitivity::normal})
               .allowed) {
         out.push_back(to_json(k));
@@ -338,7 +343,7 @@ void Api::Impl::add_admin_routes(http::Router& r) {
           }
         }
         if (!bad.empty()) return validation_failed(bad);
-        const auto d = auth::decide(caller->principal, Action::create,
+        const auto d = auth::decide(caller->principal(), Action::create,
                                     {ResourceType::api_key, unit, "", auth::Sensitivity::normal});
         if (!d.allowed) {
           auto e = event_for(*caller, audit::Action::create, "api_key", "");
@@ -348,7 +353,9 @@ void Api::Impl::add_admin_routes(http::Router& r) {
             return http::error(500, "internal", "the refusal could not be recorded");
           return denied(d);
         }
-        auto key = ctx->auth->create_api_key(actor_for(*caller), unit, name, scopes, *rate);
+        auto key = write([&](auth::Service& svc) {
+          return svc.create_api_key(actor_for(*caller), unit, name, scopes, *rate);
+        });
         if (!key.ok()) {
           if (key.error().code == ErrorCode::invalid_argument) {
             const std::string& m = key.error().message;
@@ -378,7 +385,7 @@ void Api::Impl::add_admin_routes(http::Router& r) {
     }
     auth::Decision d{false, auth::Decision::Denial::not_found, "not-found"};
     if (found != nullptr) {
-      d = auth::decide(caller->principal, Action::remove,
+      d = auth::decide(caller->principal(), Action::remove,
                        {ResourceType::api_key, found->unit_id, "", auth::Sensitivity::normal});
     }
     if (!d.allowed) {
@@ -388,7 +395,7 @@ void Api::Impl::add_admin_routes(http::Router& r) {
       if (!record(*caller, e).ok()) return http::error(500, "internal", "the refusal could not be recorded");
       return denied(d);
     }
-    Status s = ctx->auth->revoke_api_key(actor_for(*caller), id);
+    Status s = write([&](auth::Service& svc) { return svc.revoke_api_key(actor_for(*caller), id); });
     return s.ok() ? http::Response::no_content() : from_error(s.error(), log, req);
   });
 }

@@ -92,15 +92,15 @@ void Api::Impl::add_audit_routes(http::Router& r) {
     // otherwise one unit at a time that the policy lets it list (its own when none is named).
     auth::Decision d;
     bool sees_all = false;
-    if (!caller->principal.setup_only && caller->principal.kind == auth::Principal::Kind::user) {
-      for (const auto& g : caller->principal.grants) {
+    if (!caller->principal().setup_only && caller->principal().kind == auth::Principal::Kind::user) {
+      for (const auto& g : caller->principal().grants) {
         sees_all = sees_all || (g.scope == auth::Scope::all &&
                                 auth::permitted(g.role, Action::list, ResourceType::audit_event));
       }
     }
-    if (!q.unit && !sees_all) q.unit = caller->principal.unit;
+    if (!q.unit && !sees_all) q.unit = caller->principal().unit;
     if (q.unit) {
-      d = auth::decide(caller->principal, Action::list,
+      d = auth::decide(caller->principal(), Action::list,
                        {ResourceType::audit_event, *q.unit, "", auth::Sensitivity::restricted});
     } else {
       d = auth::Decision{true, auth::Decision::Denial::none, "scope-all"};
@@ -140,9 +140,9 @@ void Api::Impl::add_audit_routes(http::Router& r) {
     auto ctx = pool.acquire();
     auto caller = authenticate(req, *ctx);
     if (!caller.ok()) return auth_failure(caller.error(), log, req);
-    const auto d =
-        auth::decide(caller->principal, Action::read,
-                     {ResourceType::audit_event, caller->principal.unit, "", auth::Sensitivity::restricted});
+    const auto d = auth::decide(
+        caller->principal(), Action::read,
+        {ResourceType::audit_event, caller->principal().unit, "", auth::Sensitivity::restricted});
     if (!d.allowed) return http::error(403, "forbidden", "you may not read the audit log");
     auto all = audit::checkpoints(*ctx->db);
     if (!all.ok()) return from_error(all.error(), log, req);

@@ -71,7 +71,7 @@ void Api::Impl::add_session_routes(http::Router& r) {
     if (!caller.ok()) return auth_failure(caller.error(), log, req);
     if (caller->is_key)
       return http::error(400, "bad_request", "API keys have no session; see /api/v1/whoami");
-    auto user = ctx->auth->get_user(caller->principal.id);
+    auto user = ctx->auth->get_user(caller->principal().id);
     if (!user.ok()) return from_error(user.error(), log, req);
     return json_response(200, session_json(*user, caller->csrf_token));
   });
@@ -110,7 +110,7 @@ void Api::Impl::add_session_routes(http::Router& r) {
         }
         Status s = [&] {
           HashSlot slot(hash_slots);
-          return ctx->auth->change_password(caller->principal.id, old_pw, new_pw, req.remote_address);
+          return ctx->auth->change_password(caller->principal().id, old_pw, new_pw, req.remote_address);
         }();
         sessions.clear();
         if (!s.ok()) {
@@ -129,7 +129,7 @@ void Api::Impl::add_session_routes(http::Router& r) {
     auto caller = authenticate(req, *ctx, true);
     if (!caller.ok()) return auth_failure(caller.error(), log, req);
     if (caller->is_key) return http::error(400, "bad_request", "API keys have no second factor");
-    auto e = ctx->auth->begin_totp(caller->principal.id);
+    auto e = ctx->auth->begin_totp(caller->principal().id);
     if (!e.ok()) {
       if (e.error().code == ErrorCode::conflict) {
         return http::error(409, "conflict", "two-factor authentication is already enrolled");
@@ -153,7 +153,7 @@ void Api::Impl::add_session_routes(http::Router& r) {
         std::vector<std::string> bad;
         const std::string code = get_string(*body, "code", bad, true, 16);
         if (!bad.empty()) return validation_failed(bad);
-        Status s = ctx->auth->confirm_totp(caller->principal.id, code, req.remote_address);
+        Status s = ctx->auth->confirm_totp(caller->principal().id, code, req.remote_address);
         sessions.clear();
         if (!s.ok()) {
           if (s.error().code == ErrorCode::invalid_argument || s.error().code == ErrorCode::not_found) {
@@ -169,7 +169,7 @@ void Api::Impl::add_session_routes(http::Router& r) {
     auto ctx = pool.acquire();
     auto caller = authenticate(req, *ctx, true);
     if (!caller.ok()) return auth_failure(caller.error(), log, req);
-    const auto& p = caller->principal;
+    const auto& p = caller->principal();
     json j = {{"kind", caller->is_key ? "api_client" : "user"}, {"id", p.id}, {"unit_id", p.unit}};
     if (caller->is_key) {
       j["scopes"] = p.scopes;

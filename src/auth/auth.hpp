@@ -141,6 +141,8 @@ struct SessionInfo {
   Principal principal;
   std::string csrf_token;
   std::string session_hash;  // audit::SessionHasher-style keyed hash, for audit events
+  // The idle timer is due to move (check_session() was asked not to write): call touch_session().
+  bool touch_due = false;
 };
 
 struct TotpEnrolment {
@@ -213,8 +215,14 @@ class Service {
   // ---- login and sessions ----
   Result<LoginResult> login(const LoginRequest& request);
   // The principal of a live session, or not_found (expired, ended, unknown, user disabled).
-  // Touches the idle timer.
-  Result<SessionInfo> check_session(std::string_view token);
+  // Touches the idle timer (a write, in 15-second steps) and deletes an expired session, unless
+  // `write` is false: then it only reads, and says in touch_due when touch_session() is due (a
+  // server moves its writes off the network threads this way).
+  Result<SessionInfo> check_session(std::string_view token, bool write = true);
+  // Moves the idle timer of the session with this hash (SessionInfo::session_hash) to now.
+  Status touch_session(std::string_view session_hash);
+  // Deletes every session past its idle or absolute limit; returns how many.
+  Result<std::int64_t> purge_sessions();
   // Constant-time comparison of the presented CSRF token with the session's.
   static bool csrf_valid(const SessionInfo& session, std::string_view presented);
   Status logout(std::string_view token, std::string_view address);

@@ -740,7 +740,7 @@ Result<Principal> Service::principal_for(const User& u) {
 
 constexpr std::int64_t kTouchStepUs = 15'000'000;
 
-Result<SessionInfo> Service::check_session(std::string_view token) {
+Result<SessionInfo> Service::check_session(std::string_view token, bool write) {
   const Error gone = make_error(ErrorCode::not_found, "no such session");
   if (token.size() != 64) return gone;
   const std::string h = token_hash(token);
@@ -757,17 +757,32 @@ Result<SessionInfo> Service::check_session(std::string_view token) {
   auto user = get_user(row.text(0));
   if (!user.ok() && user.error().code != ErrorCode::not_found) return user.error();
   if (now_us - row.integer(2) > idle || now_us - row.integer(1) > absolute || !user.ok() || user->disabled) {
-    BAOVE_TRY(exec(db_, "DELETE FROM auth_sessions WHERE token_hash = $1", {h}));
+    if (write) BAOVE_TRY(exec(db_, "DELETE FROM auth_sessions WHERE token_hash = $1", {h}));
     return gone;
   }
   // The idle timer moves in steps of kTouchStep: a busy session writes once per step, not once per
   // request, and expires at most one step early.
-  if (now_us - row.integer(2) >= kTouchStepUs) {
+  const bool due = now_us - row.integer(2) >= kTouchStepUs;
+  if (due && write) {
     BAOVE_TRY(exec(db_, "UPDATE auth_sessions SET last_seen_us = $1 WHERE token_hash = $2", {now_us, h}));
   }
   auto p = principal_for(*user);
   if (!p.ok()) return p.error();
-  return SessionInfo{std::move(*p), row.text(3), h};
+  return SessionInfo{std::move(*p), row.text(3), h, due && !write};
+}
+
+Status Service::touch_session(std::string_view session_hash) {
+  return exec(db_, "UPDATE auth_sessions SET last_seen_us = $1 WHERE token_hash = $2",
+              {micros(now()), std::string(session_hash)});
+}
+
+Result<std::int64_t> Service::purge_sessions() {
+  const std::int64_t now_us = micros(now());
+  const auto idle = std::chrono::duration_cast<std::chrono::microseconds>(options_.session_idle).count();
+  const auto absolute =
+      std::chrono::duration_cast<std::chrono::microseconds>(options_.session_absolute).count();
+  return db_.execute("DELETE FROM auth_sessions WHERE last_seen_us < $1 OR created_us < $2",
+                     std::vector<Value>{now_us - idle, now_us - absolute});
 }
 
 bool Service::csrf_valid(const SessionInfo& s, std::string_view presented) {

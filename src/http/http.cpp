@@ -141,11 +141,50 @@ Response& Response::with_header(std::string name, std::string value) {
   return *this;
 }
 
+namespace {
+// The length of the valid UTF-8 sequence starting at s[i], or 0 when it is not one.
+std::size_t utf8_sequence(std::string_view s, std::size_t i) {
+  const auto b = static_cast<unsigned char>(s[i]);
+  std::size_t n = 0;
+  std::uint32_t cp = 0;
+  if ((b & 0xE0) == 0xC0) {
+    n = 1, cp = b & 0x1Fu;
+  } else if ((b & 0xF0) == 0xE0) {
+    n = 2, cp = b & 0x0Fu;
+  } else if ((b & 0xF8) == 0xF0) {
+    n = 3, cp = b & 0x07u;
+  } else {
+    return 0;
+  }
+  if (i + n >= s.size()) return 0;
+  for (std::size_t k = 1; k <= n; ++k) {
+    const auto c = static_cast<unsigned char>(s[i + k]);
+    if ((c & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (c & 0x3Fu);
+  }
+  const std::uint32_t min = n == 1 ? 0x80 : n == 2 ? 0x800 : 0x10000;
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n + 1;
+}
+}  // namespace
+
 std::string json_escape(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 8);
-  for (const char ch : s) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char ch = s[i];
     const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x80) {
+      // Valid UTF-8 is copied; any other byte becomes U+FFFD, so the output is always JSON.
+      const std::size_t n = utf8_sequence(s, i);
+      if (n == 0) {
+        out += "\\ufffd";
+      } else {
+        out.append(s.substr(i, n));
+        i += n - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '"':
         out += "\\\"";

@@ -23,21 +23,16 @@ std::vector<std::string_view> segments(std::string_view path) {
 
 bool is_param(std::string_view seg) { return seg.size() > 2 && seg.front() == '{' && seg.back() == '}'; }
 
-// Matches `path` against `pattern`; fills params. Returns the number of literal segments (for
+// Matches the path's segments against a pattern's. Returns the number of literal segments (for
 // preferring literal matches), or -1.
-int match(std::string_view pattern, const std::vector<std::string_view>& path_segs,
-          std::map<std::string, std::string>& params) {
-  const auto pat = segments(pattern);
-  if (pat.size() != path_segs.size()) return -1;
-  // A trailing slash matters: "/console/" is not "/console".
+int score(const std::vector<std::string>& pattern, const std::vector<std::string_view>& path) {
+  if (pattern.size() != path.size()) return -1;
   int literals = 0;
-  params.clear();
-  for (std::size_t i = 0; i < pat.size(); ++i) {
-    if (is_param(pat[i])) {
-      if (path_segs[i].empty()) return -1;
-      params.emplace(std::string(pat[i].substr(1, pat[i].size() - 2)), std::string(path_segs[i]));
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (is_param(pattern[i])) {
+      if (path[i].empty()) return -1;
     } else {
-      if (pat[i] != path_segs[i]) return -1;
+      if (pattern[i] != path[i]) return -1;
       ++literals;
     }
   }
@@ -48,11 +43,15 @@ int match(std::string_view pattern, const std::vector<std::string_view>& path_se
 
 void Router::add(Route route) {
   auto same = [&](const Route& r) { return r.method == route.method && r.pattern == route.pattern; };
+  std::vector<std::string> split;
+  for (auto seg : segments(route.pattern)) split.emplace_back(seg);
   auto it = std::find_if(routes_.begin(), routes_.end(), same);
   if (it != routes_.end()) {
+    segments_[static_cast<std::size_t>(it - routes_.begin())] = std::move(split);
     *it = std::move(route);
   } else {
     routes_.push_back(std::move(route));
+    segments_.push_back(std::move(split));
   }
 }
 
@@ -75,24 +74,31 @@ Router::Found Router::find(Method method, std::string_view path) const {
   const auto segs = segments(path);
   const Method wanted = method == Method::head ? Method::get : method;
   int best = -1;
-  std::map<std::string, std::string> params;
-  for (const auto& r : routes_) {
+  std::size_t best_index = 0;
+  for (std::size_t i = 0; i < routes_.size(); ++i) {
+    const Route& r = routes_[i];
     const bool pattern_trailing = r.pattern.size() > 1 && r.pattern.back() == '/';
     if (pattern_trailing != trailing) continue;
-    const int score = match(r.pattern, segs, params);
-    if (score < 0) continue;
+    const int sc = score(segments_[i], segs);
+    if (sc < 0) continue;
     if (r.method != wanted) {
       if (std::find(found.allowed.begin(), found.allowed.end(), r.method) == found.allowed.end())
         found.allowed.push_back(r.method);
       continue;
     }
-    if (score > best) {
-      best = score;
-      found.route = &r;
-      found.params = params;
+    if (sc > best) {
+      best = sc;
+      best_index = i;
     }
   }
-  if (found.route != nullptr) found.allowed.clear();
+  if (best < 0) return found;
+  found.allowed.clear();
+  found.route = &routes_[best_index];
+  const auto& pattern = segments_[best_index];
+  for (std::size_t k = 0; k < pattern.size(); ++k) {
+    if (is_param(pattern[k]))
+      found.params.emplace(pattern[k].substr(1, pattern[k].size() - 2), std::string(segs[k]));
+  }
   return found;
 }
 

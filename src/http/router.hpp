@@ -53,6 +53,7 @@ class Router {
 
  private:
   std::vector<Route> routes_;
+  std::vector<std::vector<std::string>> segments_;  // routes_[i]'s pattern, split once
 };
 
 }  // namespace baove::http

@@ -6,7 +6,9 @@ namespace baove::store {
 
 GroupCommit::GroupCommit(std::unique_ptr<Connection> connection, std::size_t max_batch)
     : connection_(std::move(connection)), max_batch_(max_batch == 0 ? 1 : max_batch) {
+  deferred_ = connection_->defer_sync();
   thread_ = std::thread([this] { loop(); });
+  if (deferred_) syncer_ = std::thread([this] { sync_loop(); });
 }
 
 GroupCommit::~GroupCommit() {
@@ -16,6 +18,14 @@ GroupCommit::~GroupCommit() {
   }
   queued_.notify_all();
   thread_.join();
+  if (deferred_) {
+    {
+      std::lock_guard lock(sync_mu_);
+      sync_stopping_ = true;
+    }
+    sync_wanted_.notify_all();
+    syncer_.join();
+  }
 }
 
 Status GroupCommit::run(const Work& work) {
@@ -80,7 +90,8 @@ void GroupCommit::loop() {
         job->result = begun.error();
         continue;
       }
-      Status sp = c.exec_script("SAVEPOINT baove_work");
+      // (execute(), not exec_script(): the statements stay prepared between jobs.)
+      auto sp = c.execute("SAVEPOINT baove_work");
       if (!sp.ok()) {
         job->result = sp.error();
         continue;
@@ -92,11 +103,12 @@ void GroupCommit::loop() {
         r = make_error(ErrorCode::internal, std::string("group commit: work threw: ") + e.what());
       }
       if (r.ok()) {
-        Status rel = c.exec_script("RELEASE SAVEPOINT baove_work");
+        auto rel = c.execute("RELEASE SAVEPOINT baove_work");
         job->result = rel.ok() ? Status{} : Status(rel.error());
       } else {
         job->result = r;
-        Status back = c.exec_script("ROLLBACK TO SAVEPOINT baove_work; RELEASE SAVEPOINT baove_work");
+        auto back = c.execute("ROLLBACK TO SAVEPOINT baove_work");
+        if (back.ok()) back = c.execute("RELEASE SAVEPOINT baove_work");
         if (!back.ok()) {
           // The transaction is in an unknown state: fail the whole batch.
           begun = back.error();
@@ -111,18 +123,45 @@ void GroupCommit::loop() {
       ++stats_.commits;
       stats_.works += batch.size();
     }
-    for (Job* job : batch) {
-      if (!committed.ok() && job->result.ok()) job->result = committed.error();
-      if (job->callback) {
-        std::unique_ptr<Job> owned(job);
-        try {
-          job->callback(job->result);
-        } catch (...) {
-          // A callback must not throw; the committer keeps going whatever it does.
-        }
-      } else {
-        job->done.release();  // the caller may return (and destroy the job) from here on
+    if (committed.ok() && deferred_) {
+      // Durable once the syncer's next sync() returns; meanwhile the next batch runs.
+      {
+        std::lock_guard lock(sync_mu_);
+        to_sync_.insert(to_sync_.end(), batch.begin(), batch.end());
       }
+      sync_wanted_.notify_one();
+      continue;
+    }
+    finish(batch, committed);
+  }
+}
+
+void GroupCommit::sync_loop() {
+  std::vector<Job*> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(sync_mu_);
+      sync_wanted_.wait(lock, [&] { return sync_stopping_ || !to_sync_.empty(); });
+      if (to_sync_.empty()) return;  // stopping, nothing left
+      batch.swap(to_sync_);
+    }
+    finish(batch, connection_->sync());
+    batch.clear();
+  }
+}
+
+void GroupCommit::finish(const std::vector<Job*>& batch, const Status& committed) {
+  for (Job* job : batch) {
+    if (!committed.ok() && job->result.ok()) job->result = committed.error();
+    if (job->callback) {
+      std::unique_ptr<Job> owned(job);
+      try {
+        job->callback(job->result);
+      } catch (...) {
+        // A callback must not throw; the committer keeps going whatever it does.
+      }
+    } else {
+      job->done.release();  // the caller may return (and destroy the job) from here on
     }
   }
 }

@@ -8,9 +8,13 @@
 // committed (so a success is durable) or failed (then every caller in it gets the error and
 // nothing of theirs was written).
 //
-// Functions run one at a time on the committer's thread, in arrival order; they must not begin
-// or commit transactions themselves. A batch is closed when the queue is empty or max_batch
-// functions have run.
+// Functions run one at a time on the committer's thread, in arrival order; they may open
+// store::Transactions (which become savepoints) but must not commit the shared one. A batch is
+// closed when the queue is empty or max_batch functions have run.
+//
+// Where the engine can defer the disk sync (SQLite: Connection::defer_sync()), a second thread
+// syncs each committed batch while the committer already runs the next one, so the disk's sync
+// time and the batches' work overlap; callers still hear back only once their batch is durable.
 #pragma once
 
 #include <condition_variable>
@@ -21,6 +25,7 @@
 #include <mutex>
 #include <semaphore>
 #include <thread>
+#include <vector>
 
 #include "store/store.hpp"
 #include "util/result.hpp"
@@ -61,6 +66,9 @@ class GroupCommit {
     std::function<void(Status)> callback;
   };
   void loop();
+  void sync_loop();
+  // Hands each job its result (the commit's failure, if any) and wakes or calls back its caller.
+  void finish(const std::vector<Job*>& batch, const Status& committed);
 
   std::unique_ptr<Connection> connection_;
   std::size_t max_batch_;
@@ -69,7 +77,13 @@ class GroupCommit {
   std::deque<Job*> queue_;
   bool stopping_ = false;
   Stats stats_;
+  bool deferred_ = false;  // commits are synced by syncer_
+  std::mutex sync_mu_;
+  std::condition_variable sync_wanted_;
+  std::vector<Job*> to_sync_;
+  bool sync_stopping_ = false;
   std::thread thread_;
+  std::thread syncer_;
 };
 
 }  // namespace baove::store

@@ -246,6 +246,11 @@ class PgConnection final : public Connection {
     return n;
   }
 
+  bool in_transaction() const override {
+    const PGTransactionStatusType t = PQtransactionStatus(conn_);
+    return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
+  }
+
   Status begin() override {
     BAOVE_TRY(simple("BEGIN"));
     return {};

@@ -117,16 +117,24 @@ std::string redact_url(std::string_view url) {
   return out;
 }
 
-Transaction::Transaction(Connection& c) : c_(c), started_(c.begin()) {}
+Transaction::Transaction(Connection& c)
+    : c_(c),
+      nested_(c.in_transaction()),
+      started_(nested_ ? c.exec_script("SAVEPOINT baove_nested") : c.begin()) {}
 
 Transaction::~Transaction() {
-  if (started_.ok() && !done_) (void)c_.rollback();
+  if (!started_.ok() || done_) return;
+  if (nested_) {
+    (void)c_.exec_script("ROLLBACK TO SAVEPOINT baove_nested; RELEASE SAVEPOINT baove_nested");
+  } else {
+    (void)c_.rollback();
+  }
 }
 
 Status Transaction::commit() {
   if (!started_.ok()) return started_.error();
   if (done_) return make_error(ErrorCode::internal, "transaction already committed");
-  Status s = c_.commit();
+  Status s = nested_ ? c_.exec_script("RELEASE SAVEPOINT baove_nested") : c_.commit();
   if (s.ok()) done_ = true;
   return s;
 }

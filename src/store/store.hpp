@@ -60,9 +60,19 @@ class Connection {
   // Runs one statement; returns the number of rows changed.
   virtual Result<std::int64_t> execute(std::string_view sql, std::span<const Value> params = {}) = 0;
 
+  // Whether a transaction is open on this connection.
+  virtual bool in_transaction() const = 0;
   virtual Status begin() = 0;   // BEGIN (SQLite: BEGIN IMMEDIATE)
-  virtual Status commit() = 0;  // durable when it returns (SQLite: WAL + synchronous=FULL)
+  virtual Status commit() = 0;  // durable when it returns (SQLite: WAL + synchronous=FULL), unless deferred
   virtual Status rollback() = 0;
+
+  // Durability in two steps, for a single committer that overlaps one batch's disk sync with the
+  // next batch's work (GroupCommit). After defer_sync() returns true, commit() no longer waits for
+  // the disk, and sync() makes every commit returned before it durable; sync() may be called from
+  // another thread than the one using the connection. An engine that cannot (PostgreSQL) returns
+  // false and its commit() stays durable by itself.
+  virtual bool defer_sync() { return false; }
+  virtual Status sync() { return {}; }
 };
 
 // Opens a connection from a URL:
@@ -74,7 +84,10 @@ Result<std::unique_ptr<Connection>> open(const std::string& url);
 // and messages.
 std::string redact_url(std::string_view url);
 
-// Rolls back on destruction unless commit() succeeded.
+// Rolls back on destruction unless commit() succeeded. Opened while another transaction is open
+// on the connection (work run by GroupCommit, say), it is a SAVEPOINT inside that one: commit()
+// releases it and rollback undoes only its own changes; durability then comes with the outer
+// commit.
 class Transaction {
  public:
   explicit Transaction(Connection& c);
@@ -86,6 +99,7 @@ class Transaction {
 
  private:
   Connection& c_;
+  bool nested_;
   Status started_;
   bool done_ = false;
 };

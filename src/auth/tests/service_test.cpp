@@ -354,6 +354,44 @@ TEST_P(AuthTest, SessionsExpireAndEndWhenTheUserIsDisabled) {
   EXPECT_EQ(events(audit::Action::logout).size(), 1u);
 }
 
+TEST_P(AuthTest, ReadOnlySessionChecksLeaveTheTouchAndThePurgeToTheCaller) {
+  const Unit u = unit("Hotline");
+  auto [user, secret] = ready_user("mai.le", u.id, "correct horse battery");
+  auto l = login("mai.le", "correct horse battery", totp::code_at(secret, seconds()));
+  ASSERT_TRUE(l.ok());
+  auto fresh = service_->check_session(l->session_token, /*write=*/false);
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_FALSE(fresh->touch_due);
+  // 14 minutes on, the timer is due; a read-only check does not move it...
+  advance(std::chrono::minutes(14));
+  auto due = service_->check_session(l->session_token, false);
+  ASSERT_TRUE(due.ok());
+  EXPECT_TRUE(due->touch_due);
+  // ...so without touch_session() the session ends 15 minutes after the login,
+  advance(std::chrono::minutes(1) + std::chrono::seconds(1));
+  EXPECT_FALSE(service_->check_session(l->session_token, false).ok());
+
+  auto l2 = login("mai.le", "correct horse battery", totp::code_at(secret, seconds()));
+  ASSERT_TRUE(l2.ok());
+  advance(std::chrono::minutes(14));
+  auto d2 = service_->check_session(l2->session_token, false);
+  ASSERT_TRUE(d2.ok() && d2->touch_due);
+  // ...and with it the session lives on.
+  ASSERT_TRUE(service_->touch_session(d2->session_hash).ok());
+  advance(std::chrono::minutes(14));
+  auto still = service_->check_session(l2->session_token, false);
+  ASSERT_TRUE(still.ok());
+
+  // The expired first session is still a row (read-only checks delete nothing) until purged.
+  auto before = db_->query("SELECT COUNT(*) FROM auth_sessions");
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(before->front().integer(0), 2);
+  auto purged = service_->purge_sessions();
+  ASSERT_TRUE(purged.ok());
+  EXPECT_EQ(*purged, 1);
+  EXPECT_TRUE(service_->check_session(l2->session_token, false).ok());
+}
+
 TEST_P(AuthTest, SecretsAreNotStoredInTheClear) {
   const Unit u = unit("Hotline");
   auto created = service_->create_user(kRoot, "lan.tran", u.id, "correct horse battery", false);

@@ -101,6 +101,35 @@ TEST_P(GroupCommitTest, AFailingCallerLosesOnlyItsOwnChanges) {
   EXPECT_EQ((*rows)[1].integer(0), 3);
 }
 
+TEST_P(GroupCommitTest, TransactionsInsideWorkAreSavepoints) {
+  GroupCommit gc(connect());
+  Status s = gc.run([](Connection& c) -> Status {
+    {
+      Transaction kept(c);  // nested: a savepoint, released by commit()
+      if (!kept.started().ok()) return kept.started();
+      const Value p[] = {std::int64_t{10}, std::int64_t{1}};
+      auto n = c.execute("INSERT INTO gc_items (id, who) VALUES ($1, $2)", p);
+      if (!n.ok()) return n.error();
+      if (auto r = kept.commit(); !r.ok()) return r;
+    }
+    {
+      Transaction dropped(c);  // nested and never committed: only its own row goes
+      if (!dropped.started().ok()) return dropped.started();
+      const Value p[] = {std::int64_t{11}, std::int64_t{1}};
+      auto n = c.execute("INSERT INTO gc_items (id, who) VALUES ($1, $2)", p);
+      if (!n.ok()) return n.error();
+    }
+    return {};
+  });
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  auto check = connect();
+  auto rows = check->query("SELECT id FROM gc_items ORDER BY id");
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].integer(0), 10);
+  EXPECT_FALSE(check->in_transaction());
+}
+
 TEST_P(GroupCommitTest, SubmittedWorkCallsBackAfterItsCommit) {
   GroupCommit gc(connect());
   std::mutex mu;
