@@ -47,15 +47,6 @@ Status write_all(int fd, std::string_view data) {
   return {};
 }
 
-Status fsync_dir(const std::filesystem::path& dir) {
-  const int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return make_error(ErrorCode::io, dir.string() + ": cannot open directory");
-  const int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return make_error(ErrorCode::io, dir.string() + ": fsync failed");
-  return {};
-}
-
 // Reads a 32-byte secret kept as 64 hex digits in a file only its owner may read.
 Result<std::array<std::uint8_t, 32>> read_secret(const std::filesystem::path& path) {
   auto bytes = read_private_file(path);
@@ -87,28 +78,13 @@ Result<std::array<std::uint8_t, 32>> load_or_create_secret(const std::filesystem
   std::array<std::uint8_t, 32> secret;
   randombytes_buf(secret.data(), secret.size());
   std::string text = to_hex(secret) + "\n";
-  std::string tmpl = path.string() + ".tmpXXXXXX";
-  const int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) return make_error(ErrorCode::io, path.string() + ": cannot create key file");
-  Status written = write_all(fd, text);
+  Status created = create_private_file(path, text);
   sodium_memzero(text.data(), text.size());
-  if (written && ::fchmod(fd, 0600) != 0) written = make_error(ErrorCode::io, "fchmod failed");
-  if (written && ::fsync(fd) != 0) written = make_error(ErrorCode::io, "fsync failed");
-  ::close(fd);
-  if (!written) {
-    ::unlink(tmpl.c_str());
-    return written.error().with_context(path.string());
-  }
-  const int linked = ::link(tmpl.c_str(), path.c_str());
-  const int link_errno = errno;
-  ::unlink(tmpl.c_str());
-  if (linked != 0) {
+  if (!created) {
     sodium_memzero(secret.data(), secret.size());
-    if (link_errno == EEXIST) return read_secret(path);  // another process created it first
-    return make_error(ErrorCode::io,
-                      path.string() + ": cannot create key file: " + std::strerror(link_errno));
+    if (created.error().code == ErrorCode::conflict) return read_secret(path);  // another process was first
+    return created.error();
   }
-  BAOVE_TRY(fsync_dir(dir));
   return secret;
 }
 

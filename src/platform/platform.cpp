@@ -43,18 +43,6 @@ struct Wiped {
   ~Wiped() { sodium_memzero(text.data(), text.size()); }
 };
 
-Status write_all(int fd, std::string_view data) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return make_error(ErrorCode::io, std::string("write failed: ") + std::strerror(errno));
-    }
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return {};
-}
-
 // keys/auth.key: two lines of 64 hex digits, the secret-box key then the token-hash key.
 Result<auth::Keys> read_auth_keys(const fs::path& path) {
   auto bytes = read_private_file(path);
@@ -93,31 +81,12 @@ Result<auth::Keys> load_or_create_auth_keys(const fs::path& path) {
   randombytes_buf(keys.secret_box.data(), keys.secret_box.size());
   randombytes_buf(keys.token_hash.data(), keys.token_hash.size());
   Wiped text{to_hex(keys.secret_box) + "\n" + to_hex(keys.token_hash) + "\n"};
-  std::string tmpl = path.string() + ".tmpXXXXXX";
-  const int fd = ::mkstemp(tmpl.data());
-  if (fd < 0) return make_error(ErrorCode::io, path.string() + ": cannot create key file");
-  Status written = write_all(fd, text.text);
-  if (written && ::fchmod(fd, 0600) != 0) written = make_error(ErrorCode::io, "fchmod failed");
-  if (written && ::fsync(fd) != 0) written = make_error(ErrorCode::io, "fsync failed");
-  ::close(fd);
-  if (!written) {
-    ::unlink(tmpl.c_str());
-    return written.error().with_context(path.string());
-  }
-  const int linked = ::link(tmpl.c_str(), path.c_str());
-  const int link_errno = errno;
-  ::unlink(tmpl.c_str());
-  if (linked != 0) {
+  Status created = create_private_file(path, text.text);
+  if (!created) {
     sodium_memzero(&keys, sizeof keys);
-    if (link_errno == EEXIST) return read_auth_keys(path);  // another process created it first
-    return make_error(ErrorCode::io,
-                      path.string() + ": cannot create key file: " + std::strerror(link_errno));
-  }
-  const int dfd = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    const int rc = ::fsync(dfd);
-    ::close(dfd);
-    if (rc != 0) return make_error(ErrorCode::io, path.parent_path().string() + ": fsync failed");
+    if (created.error().code == ErrorCode::conflict)
+      return read_auth_keys(path);  // another process was first
+    return created.error();
   }
   return keys;
 }

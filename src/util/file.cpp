@@ -100,6 +100,33 @@ Result<std::vector<std::uint8_t>> read_private_file(const std::filesystem::path&
   return read_file(path);
 }
 
+Status create_private_file(const std::filesystem::path& path, std::string_view bytes) {
+  std::string tmpl = path.string() + ".tmpXXXXXX";
+  int err = 0;
+  {
+    Fd fd(::mkstemp(tmpl.data()));
+    if (fd.get() < 0) return errno_error(path, errno);
+    while (err == 0 && !bytes.empty()) {
+      const ssize_t n = ::write(fd.get(), bytes.data(), bytes.size());
+      if (n < 0) {
+        if (errno != EINTR) err = errno;
+        continue;
+      }
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+    if (err == 0 && ::fchmod(fd.get(), 0600) != 0) err = errno;
+    if (err == 0 && ::fsync(fd.get()) != 0) err = errno;
+  }
+  if (err == 0 && ::link(tmpl.c_str(), path.c_str()) != 0) err = errno;
+  ::unlink(tmpl.c_str());
+  if (err == EEXIST) return make_error(ErrorCode::conflict, path.string() + ": exists already");
+  if (err != 0) return errno_error(path, err);
+  auto dir = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+  Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dfd.get() < 0 || ::fsync(dfd.get()) != 0) return errno_error(dir, errno);
+  return {};
+}
+
 Status write_file_atomic(const std::filesystem::path& path, std::span<const std::uint8_t> bytes) {
   std::filesystem::path tmp = path;
   tmp += ".tmp." + std::to_string(::getpid());

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "util/result.hpp"
@@ -43,6 +44,12 @@ Result<std::vector<std::uint8_t>> read_file(const std::filesystem::path& path);
 // content. The caller wipes the bytes when done.
 Result<std::vector<std::uint8_t>> read_private_file(const std::filesystem::path& path,
                                                     std::size_t max_size = 4096);
+
+// Creates `path` holding `bytes` (a key), readable by its owner alone, only if it does not exist
+// yet: a temporary file made 0600, written and synced, then linked into place and the directory
+// synced, so a reader never sees a partial file. Fails with conflict when the file exists (another
+// process created it first: read that one instead). Messages name the path, never the bytes.
+Status create_private_file(const std::filesystem::path& path, std::string_view bytes);
 
 // Writes `bytes` to `path` atomically: a temporary file beside it, fsync, rename, fsync of
 // the directory. After success the file holds exactly `bytes`, even across a crash.
