@@ -9,10 +9,8 @@
 // The administrator is set up through the API as a person does it (one-time password from the
 // first start's output, password change, TOTP enrolment); the session lives in the database, so
 // the same cookie and CSRF token keep working across restarts.
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,9 +29,8 @@
 
 #include "auth/totp.hpp"
 #include "run_command.hpp"
+#include "serve_process.hpp"
 #include "support/http_client.hpp"
-
-extern char** environ;
 
 namespace baove {
 namespace {
@@ -43,100 +40,11 @@ using Clock = std::chrono::steady_clock;
 using json = nlohmann::json;
 using testing::HttpClient;
 using testing::HttpResponse;
+using testing::ServeProcess;
 
 constexpr int kCycles = 20;
 constexpr int kWriters = 6;
 constexpr int kReaders = 2;
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// `baove serve` on 127.0.0.1 with a free port; standard output and error go to files in `dir`.
-class ServeProcess {
- public:
-  // Starts the server and waits until it prints its address. Empty `error()` on success.
-  ServeProcess(const fs::path& data_dir, const fs::path& dir, int n)
-      : out_(dir / ("serve-" + std::to_string(n) + ".out")),
-        err_(dir / ("serve-" + std::to_string(n) + ".err")) {
-    const std::vector<std::string> args = {BAOVE_EXE,    "serve",           "--listen",     "127.0.0.1:0",
-                                           "--data-dir", data_dir.string(), "--log-format", "text"};
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    // The server reads BAOVE_* settings from its environment: the test's own must not leak in.
-    std::vector<char*> env;
-    for (char** e = environ; *e != nullptr; ++e) {
-      if (std::string_view(*e).rfind("BAOVE_", 0) != 0) env.push_back(*e);
-    }
-    env.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0600);
-    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                     0600);
-    const int rc = posix_spawn(&pid_, BAOVE_EXE, &actions, nullptr, argv.data(), env.data());
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) {
-      pid_ = -1;
-      error_ = "cannot run " + std::string(BAOVE_EXE);
-      return;
-    }
-    const std::string marker = "listening on http://127.0.0.1:";
-    const auto deadline = Clock::now() + std::chrono::seconds(60);
-    while (Clock::now() < deadline) {
-      stdout_ = read_file(out_);
-      const auto at = stdout_.find(marker);
-      if (at != std::string::npos && stdout_.find('\n', at) != std::string::npos) {
-        port_ = static_cast<std::uint16_t>(std::stoi(stdout_.substr(at + marker.size())));
-        return;
-      }
-      int status = 0;
-      if (waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        error_ = "baove serve exited before listening:\n" + read_file(err_);
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    error_ = "baove serve did not start listening within 60 s:\n" + read_file(err_);
-  }
-  ~ServeProcess() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  ServeProcess(const ServeProcess&) = delete;
-  ServeProcess& operator=(const ServeProcess&) = delete;
-
-  const std::string& error() const { return error_; }
-  std::uint16_t port() const { return port_; }
-  const std::string& output() const { return stdout_; }
-  std::string log() const { return read_file(err_); }
-
-  // Sends `sig` and waits; returns the wait status.
-  int signal_and_wait(int sig) {
-    if (pid_ <= 0) return -1;
-    ::kill(pid_, sig);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
-
- private:
-  fs::path out_, err_;
-  pid_t pid_ = -1;
-  std::uint16_t port_ = 0;
-  std::string stdout_;
-  std::string error_;
-};
 
 struct Session {
   std::string token;
@@ -326,7 +234,7 @@ TEST(ServerDurability, AcknowledgedWritesSurviveSigkillOfTheServer) {
   std::uniform_int_distribution<int> run_ms(20, 400);
   SCOPED_TRACE("seed " + std::to_string(seed));
 
-  auto server = std::make_unique<ServeProcess>(data, dir, 0);
+  auto server = std::make_unique<ServeProcess>(BAOVE_EXE, data, dir, 0);
   ASSERT_EQ(server->error(), "");
   const std::string one_time = first_start_password(server->output());
   ASSERT_FALSE(one_time.empty()) << server->output();
@@ -348,7 +256,7 @@ TEST(ServerDurability, AcknowledgedWritesSurviveSigkillOfTheServer) {
   for (int cycle = 0; cycle < kCycles; ++cycle) {
     SCOPED_TRACE("cycle " + std::to_string(cycle));
     if (cycle > 0) {
-      server = std::make_unique<ServeProcess>(data, dir, cycle);
+      server = std::make_unique<ServeProcess>(BAOVE_EXE, data, dir, cycle);
       ASSERT_EQ(server->error(), "");
       EXPECT_EQ(server->output().find("one-time password"), std::string::npos) << "only the first start";
       // Everything acknowledged before the kill is there.
@@ -410,7 +318,7 @@ TEST(ServerDurability, AcknowledgedWritesSurviveSigkillOfTheServer) {
   EXPECT_EQ(crashed.exit_code, 0) << crashed.out << crashed.err;
 
   // ... and after one more start every acknowledged unit and read is there.
-  server = std::make_unique<ServeProcess>(data, dir, kCycles);
+  server = std::make_unique<ServeProcess>(BAOVE_EXE, data, dir, kCycles);
   ASSERT_EQ(server->error(), "");
   const auto units = listed_units(server->port(), s, error);
   ASSERT_EQ(error, "");

@@ -83,6 +83,24 @@ std::optional<int> RateLimiter::take(const std::string& key_id, std::int64_t per
 
 // ---------------------------------------------------------------- Api
 
+Result<std::string> Api::Impl::receiving_unit() {
+  {
+    std::lock_guard lock(intake_mu);
+    if (!intake_unit.empty()) return intake_unit;
+  }
+  auto ctx = pool.acquire();
+  auto units = ctx->auth->list_units();
+  if (!units.ok()) return units.error();
+  for (const auto& u : *units) {
+    if (u.parent_id.empty()) {
+      std::lock_guard lock(intake_mu);
+      intake_unit = u.id;
+      return intake_unit;
+    }
+  }
+  return make_error(ErrorCode::not_found, "no unit receives reports yet: run 'baove admin bootstrap'");
+}
+
 Api::Api(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Api::~Api() = default;
 
@@ -119,6 +137,27 @@ Result<std::unique_ptr<Api>> Api::create(platform::Platform& platform, http::Met
   auto tdb = platform.connect();
   if (!tdb.ok()) return tdb.error();
   impl->ticker_db = std::move(*tdb);
+  // Reports and evidence: the report keys, the banks evidence is matched against, the ingest.
+  auto rkeys = report::Keys::load_or_create(platform.config().data_dir / "keys" / "report.key");
+  if (!rkeys.ok()) return rkeys.error();
+  impl->report_keys = std::move(*rkeys);
+  auto banks = bank::open_sqlite_store(platform.config().bank_database_path());
+  if (!banks.ok()) return banks.error().with_context("bank database");
+  impl->banks = std::move(*banks);
+  auto matcher = bank::Matcher::load(*impl->banks);
+  if (!matcher.ok()) return matcher.error().with_context("bank database");
+  impl->matcher = std::move(*matcher);
+  report::IngestOptions io;
+  io.max_file_bytes = platform.config().upload_file_limit_bytes;
+  impl->ingest = std::make_unique<report::EvidenceIngest>(platform.vault(), impl->matcher.get(), io);
+  intake::FetchOptions fo;
+  fo.allowed_host_suffixes = platform.config().fetch_allowed_hosts;
+  fo.max_bytes = platform.config().upload_file_limit_bytes;
+  fo.allow_http = platform.config().fetch_allow_local;
+  fo.allow_private_addresses = platform.config().fetch_allow_local;
+  impl->fetcher = std::make_unique<intake::Fetcher>(fo);
+  impl->intake_unit = platform.config().intake_unit;
+
   const auto slots = static_cast<std::ptrdiff_t>(std::clamp<std::size_t>(options.password_hash_slots, 1, 64));
   for (std::ptrdiff_t i = 2; i > slots; --i) impl->hash_slots.acquire();
   for (std::ptrdiff_t i = 2; i < slots; ++i) impl->hash_slots.release();
@@ -131,6 +170,9 @@ void Api::add_routes(http::Router& router) {
   impl_->add_admin_routes(router);
   impl_->add_audit_routes(router);
   impl_->add_console_routes(router);
+  impl_->add_report_routes(router);
+  impl_->add_report_staff_routes(router);
+  impl_->add_intake_routes(router);
 }
 
 Status Api::tick() {
@@ -143,6 +185,11 @@ Status Api::tick() {
   if (++impl_->ticks % 60 == 1) {
     auto purged = impl_->write([](auth::Service& svc) { return svc.purge_sessions(); });
     if (!purged.ok()) return purged.error();
+  }
+  // Bank changes (imports, disabled entries) reach the matcher within a second.
+  if (impl_->matcher) {
+    auto refreshed = impl_->matcher->refresh();
+    if (!refreshed.ok()) return refreshed.error();
   }
   if (impl_->ticker_db->engine() == store::Engine::sqlite) {
     BAOVE_TRY(impl_->ticker_db->exec_script("PRAGMA wal_checkpoint(PASSIVE)"));
@@ -344,7 +391,6 @@ void Api::Impl::add_console_routes(http::Router& r) {
     resp.with_header("Location", "/console/");
     return resp;
   };
-  r.add(http::Method::get, "/", redirect);
   r.add(http::Method::get, "/console", redirect);
   auto serve = [](std::string_view name) {
     for (const auto& a : console_assets()) {

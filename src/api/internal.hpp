@@ -1,6 +1,7 @@
 // Shared by the API's source files; not a public header.
 #pragma once
 
+#include <array>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -16,7 +17,13 @@
 #include "audit/audit.hpp"
 #include "auth/auth.hpp"
 #include "auth/policy.hpp"
+#include "bank/matcher.hpp"
+#include "bank/store.hpp"
 #include "http/http.hpp"
+#include "intake/fetch.hpp"
+#include "intake/message.hpp"
+#include "report/ingest.hpp"
+#include "report/keys.hpp"
 #include "store/group_commit.hpp"
 
 namespace baove::api {
@@ -105,6 +112,39 @@ class RateLimiter {
   std::map<std::string, Bucket> buckets_;
 };
 
+// Counts the public's requests (reports, status lookups) per network address and hour without
+// keeping addresses: each is replaced by a keyed BLAKE2b hash whose random key lives in memory
+// only and is replaced every 24 hours (which also forgets every count). Thread-safe.
+class AddressLimiter {
+ public:
+  AddressLimiter();
+  // Whether one more request of `kind` from `address` fits in `per_hour`; counts it when it does.
+  bool take(std::string_view address, std::string_view kind, std::size_t per_hour);
+
+ private:
+  struct Window {
+    std::chrono::steady_clock::time_point start{};
+    std::size_t count = 0;
+  };
+  void rotate(std::chrono::steady_clock::time_point now);
+  std::mutex mu_;
+  std::array<unsigned char, 32> key_{};
+  std::chrono::steady_clock::time_point born_{};
+  std::map<std::string, Window> windows_;
+};
+
+// Which analyst may see which evidence file unblurred, until when (in memory: a restart reverts
+// every unblur). Thread-safe.
+class UnblurGrants {
+ public:
+  bool allowed(const std::string& user, const std::string& evidence);
+  void grant(const std::string& user, const std::string& evidence, std::chrono::seconds for_how_long);
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::chrono::steady_clock::time_point> until_;
+};
+
 struct Api::Impl {
   platform::Platform& platform;
   http::Metrics& metrics;
@@ -121,6 +161,18 @@ struct Api::Impl {
   RateLimiter limiter;
   SessionCache sessions;
   std::counting_semaphore<64> hash_slots{2};
+  // Reports and evidence.
+  report::Keys report_keys;
+  std::unique_ptr<bank::BankStore> banks;
+  std::unique_ptr<bank::Matcher> matcher;
+  std::unique_ptr<report::EvidenceIngest> ingest;
+  std::mutex intake_mu;
+  std::string intake_unit;  // the unit that receives public reports (configured, else the root unit)
+  // The receiving unit, found on first use when not configured. not_found before bootstrap.
+  Result<std::string> receiving_unit();
+  AddressLimiter public_limiter;
+  UnblurGrants unblur_grants;
+  std::unique_ptr<intake::Fetcher> fetcher;  // channel attachments
 
   Impl(platform::Platform& p, http::Metrics& m, http::Logger& l, ApiOptions o)
       : platform(p), metrics(m), log(l), options(o) {}
@@ -167,6 +219,14 @@ struct Api::Impl {
   void add_audit_routes(http::Router& r);
   void add_ops_routes(http::Router& r);
   void add_console_routes(http::Router& r);
+  void add_report_routes(http::Router& r);
+  http::Response post_report(http::Request& req, http::BodyReader& body);
+  void add_report_staff_routes(http::Router& r);
+  http::Response evidence_preview(http::Request& req, bool unblur);
+  void add_intake_routes(http::Router& r);
+  http::Response file_channel_messages(const http::Request& req,
+                                       const Result<std::vector<intake::ChannelMessage>>& parsed,
+                                       const char* channel);
 };
 
 // ---- JSON helpers ----

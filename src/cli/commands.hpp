@@ -16,5 +16,7 @@ void register_match(CLI::App& app, Registry& registry);
 void register_audit(CLI::App& app, Registry& registry);
 void register_admin(CLI::App& app, Registry& registry);
 void register_serve(CLI::App& app, Registry& registry);
+void register_vault(CLI::App& app, Registry& registry);
+void register_ingest_mail(CLI::App& app, Registry& registry);
 
 }  // namespace baove::cli

@@ -17,6 +17,8 @@ int main(int argc, char** argv) {
   baove::cli::register_audit(app, registry);
   baove::cli::register_admin(app, registry);
   baove::cli::register_serve(app, registry);
+  baove::cli::register_vault(app, registry);
+  baove::cli::register_ingest_mail(app, registry);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -56,7 +56,12 @@ void Router::add(Route route) {
 }
 
 void Router::add(Method method, std::string pattern, Handler handler, std::size_t body_limit) {
-  add(Route{method, std::move(pattern), std::move(handler), body_limit, {}});
+  Route r;
+  r.method = method;
+  r.pattern = std::move(pattern);
+  r.body_limit = body_limit;
+  r.handler = std::move(handler);
+  add(std::move(r));
 }
 
 void Router::add_async(Method method, std::string pattern, AsyncHandler handler, std::size_t body_limit) {
@@ -65,6 +70,15 @@ void Router::add_async(Method method, std::string pattern, AsyncHandler handler,
   r.pattern = std::move(pattern);
   r.body_limit = body_limit;
   r.async = std::move(handler);
+  add(std::move(r));
+}
+
+void Router::add_stream(Method method, std::string pattern, StreamHandler handler, std::uint64_t body_limit) {
+  Route r;
+  r.method = method;
+  r.pattern = std::move(pattern);
+  r.body_limit = body_limit;
+  r.stream = std::move(handler);
   add(std::move(r));
 }
 

@@ -18,8 +18,10 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <exception>
+#include <future>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -32,6 +34,8 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+// How much of an unread streamed body is read and dropped before closing the connection.
+constexpr std::uint64_t kDrainBytes = 8ull * 1024 * 1024;
 
 namespace {
 
@@ -58,6 +62,87 @@ struct Connection {
   explicit Connection(tcp::socket s) : stream(std::move(s)) {}
   beast::tcp_stream stream;
   bool idle = true;
+};
+
+// The BodyReader of a streamed route. read() runs on a worker thread; each call posts one
+// asynchronous read to the connection's strand (where the session coroutine is suspended until
+// the handler returns, so no other operation is pending on the stream) and waits for it.
+class StreamReader final : public BodyReader {
+ public:
+  using Parser = bhttp::request_parser<bhttp::buffer_body>;
+  StreamReader(Connection& c, beast::flat_buffer& buffer, Parser& parser, std::chrono::milliseconds timeout)
+      : c_(c), buffer_(buffer), parser_(parser), timeout_(timeout), done_(parser.is_done()) {}
+
+  Result<std::size_t> read(std::span<std::uint8_t> out) override {
+    if (failed_) return *failed_;
+    if (done_ || out.empty()) return std::size_t{0};
+    for (;;) {
+      // Shared so that a read abandoned by a stopped server breaks the promise instead of
+      // leaving this thread waiting.
+      auto promise = std::make_shared<std::promise<Outcome>>();
+      auto future = promise->get_future();
+      asio::post(c_.stream.get_executor(), [this, out, promise]() mutable { read_more(out, 0, promise); });
+      promise.reset();
+      Outcome outcome;
+      try {
+        outcome = future.get();
+      } catch (const std::future_error&) {
+        outcome = {asio::error::operation_aborted, 0};
+      }
+      const auto [ec, got] = outcome;
+      if (ec) {
+        if (ec == bhttp::error::body_limit) {
+          failed_ = make_error(ErrorCode::limit_exceeded, "request body too large");
+        } else if (ec == beast::error::timeout) {
+          failed_ = make_error(ErrorCode::io, "request body too slow");
+        } else if (ec == bhttp::error::partial_message || ec == asio::error::eof ||
+                   ec == bhttp::error::end_of_stream || ec == asio::error::connection_reset ||
+                   ec == asio::error::operation_aborted) {
+          failed_ = make_error(ErrorCode::io, "connection closed before the end of the body");
+        } else {
+          failed_ = make_error(ErrorCode::io, "malformed request body");
+        }
+        return *failed_;
+      }
+      bytes_ += got;
+      done_ = parser_.is_done();
+      if (got > 0 || done_) return got;
+      // Only framing was read (a chunk header): read on.
+    }
+  }
+  std::uint64_t bytes_read() const override { return bytes_; }
+  bool complete() const override { return done_; }
+
+ private:
+  using Outcome = std::pair<boost::system::error_code, std::size_t>;
+  // On the strand: reads into out[filled..] until `out` is full, the body ends or the read fails,
+  // so that each read() costs one hand-over between threads, not one per TCP segment.
+  void read_more(std::span<std::uint8_t> out, std::size_t filled,
+                 std::shared_ptr<std::promise<Outcome>> promise) {
+    auto& body = parser_.get().body();
+    body.data = out.data() + filled;
+    body.size = out.size() - filled;
+    body.more = true;
+    c_.stream.expires_after(timeout_);
+    bhttp::async_read_some(c_.stream, buffer_, parser_,
+                           [this, out, promise](boost::system::error_code ec, std::size_t) mutable {
+                             const std::size_t got = out.size() - parser_.get().body().size;
+                             if (ec == bhttp::error::need_buffer) ec = {};
+                             if (!ec && got < out.size() && !parser_.is_done()) {
+                               read_more(out, got, std::move(promise));
+                               return;
+                             }
+                             promise->set_value({ec, got});
+                           });
+  }
+
+  Connection& c_;
+  beast::flat_buffer& buffer_;
+  Parser& parser_;
+  std::chrono::milliseconds timeout_;
+  bool done_;
+  std::uint64_t bytes_ = 0;
+  std::optional<Error> failed_;
 };
 
 struct Server::Impl {
@@ -100,26 +185,28 @@ struct Server::Impl {
     return buf;
   }
 
-  // Runs the handler on a worker thread; resumes the coroutine on its own strand with the result.
-  asio::awaitable<Response> on_worker(const Route& route, Request& req) {
+  // Runs `call` (which runs the route's handler) on a worker thread; resumes the coroutine on its
+  // own strand with the result. A handler that throws answers 500.
+  template <typename Call>
+  asio::awaitable<Response> on_worker(const Request& req, Call call) {
     return asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
-        [this, &route, &req](auto handler) {
+        [this, &req, call = std::move(call)](auto handler) mutable {
           auto ex = asio::get_associated_executor(handler);
           auto guard = asio::make_work_guard(ex);
-          asio::post(workers,
-                     [this, &route, &req, handler = std::move(handler), guard = std::move(guard)]() mutable {
-                       Response r;
-                       try {
-                         r = route.handler(req);
-                       } catch (const std::exception& e) {
-                         log.error("handler failed", {{"request_id", req.request_id}, {"route", req.route}});
-                         r = error(500, "internal", "internal error");
-                       }
-                       auto ex2 = guard.get_executor();
-                       asio::post(ex2, [handler = std::move(handler), r = std::move(r)]() mutable {
-                         std::move(handler)(std::move(r));
-                       });
-                     });
+          asio::post(workers, [this, &req, call = std::move(call), handler = std::move(handler),
+                               guard = std::move(guard)]() mutable {
+            Response r;
+            try {
+              r = call();
+            } catch (const std::exception& e) {
+              log.error("handler failed", {{"request_id", req.request_id}, {"route", req.route}});
+              r = error(500, "internal", "internal error");
+            }
+            auto ex2 = guard.get_executor();
+            asio::post(ex2, [handler = std::move(handler), r = std::move(r)]() mutable {
+              std::move(handler)(std::move(r));
+            });
+          });
         },
         asio::use_awaitable);
   }
@@ -277,7 +364,7 @@ struct Server::Impl {
       }
       req.route = found.route->pattern;
       req.path_params = std::move(found.params);
-      const std::size_t limit = found.route->body_limit ? found.route->body_limit : opt.body_limit;
+      const std::uint64_t limit = found.route->body_limit ? found.route->body_limit : opt.body_limit;
       if (parser.content_length() && *parser.content_length() > limit) {
         Response r = error(413, "payload_too_large", "request body too large");
         co_await write(c, r, req, false, head);
@@ -285,6 +372,46 @@ struct Server::Impl {
         break;
       }
       parser.body_limit(limit);
+      if (found.route->stream) {
+        if (!parser.is_done() && beast::iequals(msg[bhttp::field::expect], "100-continue")) {
+          bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
+          c.stream.expires_after(opt.request_timeout);
+          auto [wec, wn] = co_await bhttp::async_write(c.stream, cont, kTuple);
+          (void)wn;
+          if (wec) break;
+        }
+        // The header is read and no body byte yet: the parser can change its body type.
+        StreamReader::Parser body_parser{std::move(parser)};
+        body_parser.body_limit(limit);
+        StreamReader reader(c, buffer, body_parser, opt.request_timeout);
+        const Route& route = *found.route;
+        Response resp =
+            co_await on_worker(req, [&route, &req, &reader] { return route.stream(req, reader); });
+        const int status = resp.status;
+        // A body the handler did not read to its end cannot be skipped safely: close after answering.
+        keep_alive = keep_alive && reader.complete() && !stopping.load();
+        co_await write(c, resp, req, keep_alive, head);
+        finish(req, status, start);
+        if (!keep_alive) {
+          // Let a client still sending see the answer: read and drop a little more of the body
+          // before closing, since closing with unread data resets the connection.
+          if (!reader.complete()) {
+            // Raw reads: the parser may have failed (a body over the limit), the socket has not.
+            std::vector<char> drop(64 * 1024);
+            std::uint64_t dropped = 0;
+            const auto drain_end = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+            while (dropped < kDrainBytes && std::chrono::steady_clock::now() < drain_end) {
+              // Stop as soon as the client pauses: it has sent what it had.
+              c.stream.expires_after(std::chrono::milliseconds(250));
+              auto [dec, dn] = co_await c.stream.async_read_some(asio::buffer(drop), kTuple);
+              if (dec) break;
+              dropped += dn;
+            }
+          }
+          break;
+        }
+        continue;
+      }
       if (!parser.is_done()) {
         const auto expect = msg[bhttp::field::expect];
         if (beast::iequals(expect, "100-continue")) {
@@ -316,7 +443,8 @@ struct Server::Impl {
       if (found.route->async) {
         resp = co_await on_strand(*found.route, req);
       } else {
-        resp = co_await on_worker(*found.route, req);
+        const Route& route = *found.route;
+        resp = co_await on_worker(req, [&route, &req] { return route.handler(req); });
       }
       const int status = resp.status;
       keep_alive = keep_alive && !stopping.load();

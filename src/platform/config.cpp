@@ -29,7 +29,21 @@ constexpr std::string_view kKeys[] = {"listen",
                                       "idle_timeout_seconds",
                                       "checkpoint_interval_seconds",
                                       "secure_cookies",
-                                      "log_format"};
+                                      "log_format",
+                                      "bank_database",
+                                      "vault_dir",
+                                      "vault_key",
+                                      "upload_file_limit_bytes",
+                                      "upload_max_files",
+                                      "report_rate_per_hour",
+                                      "status_lookups_per_hour",
+                                      "intake_unit",
+                                      "zalo_app_id",
+                                      "zalo_oa_secret",
+                                      "facebook_app_secret",
+                                      "facebook_verify_token",
+                                      "fetch_allowed_hosts",
+                                      "fetch_allow_local"};
 
 bool known_key(std::string_view key) {
   return std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys);
@@ -181,6 +195,14 @@ std::string Config::database_url() const {
   return "sqlite:" + (data_dir / "baove.db").string();
 }
 
+std::filesystem::path Config::bank_database_path() const {
+  return bank_database.empty() ? data_dir / "baove.db" : bank_database;
+}
+
+std::filesystem::path Config::vault_path() const {
+  return vault_dir.empty() ? data_dir / "vault" : vault_dir;
+}
+
 Status apply_setting(Config& config, std::string_view key, std::string_view value) {
   if (!known_key(key)) return make_error(ErrorCode::invalid_argument, "unknown key " + shown_key(key));
   constexpr std::uint64_t kDay = 24 * 60 * 60;
@@ -245,6 +267,65 @@ Status apply_setting(Config& config, std::string_view key, std::string_view valu
   } else if (key == "log_format") {
     if (value != "json" && value != "text") return bad_value(key, "expects json or text");
     config.log_format = std::string(value);
+  } else if (key == "bank_database") {
+    if (value.find('\0') != std::string_view::npos) return bad_value(key, "expects a file path");
+    config.bank_database = std::filesystem::path(std::string(value));
+  } else if (key == "vault_dir") {
+    if (value.find('\0') != std::string_view::npos) return bad_value(key, "expects a directory");
+    config.vault_dir = std::filesystem::path(std::string(value));
+  } else if (key == "vault_key") {
+    const auto v = trim(value);
+    if (!v.empty() && (v.size() != 64 || !std::all_of(v.begin(), v.end(), [](char c) {
+                         return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+                       }))) {
+      return bad_value(key, "expects 64 hex digits (empty: the key file keys/vault.key)");
+    }
+    config.vault_key = std::string(v);
+  } else if (key == "upload_file_limit_bytes") {
+    auto v = size_in(key, value, 1024, std::uint64_t{1} << 40);
+    if (!v) return v.error();
+    config.upload_file_limit_bytes = *v;
+  } else if (key == "upload_max_files") {
+    auto v = size_in(key, value, 0, 100);
+    if (!v) return v.error();
+    config.upload_max_files = *v;
+  } else if (key == "report_rate_per_hour") {
+    auto v = size_in(key, value, 1, 1'000'000);
+    if (!v) return v.error();
+    config.report_rate_per_hour = *v;
+  } else if (key == "status_lookups_per_hour") {
+    auto v = size_in(key, value, 1, 1'000'000);
+    if (!v) return v.error();
+    config.status_lookups_per_hour = *v;
+  } else if (key == "intake_unit") {
+    if (value.size() > 64) return bad_value(key, "expects a unit id");
+    config.intake_unit = std::string(value);
+  } else if (key == "zalo_app_id" || key == "zalo_oa_secret" || key == "facebook_app_secret" ||
+             key == "facebook_verify_token") {
+    if (value.size() > 512 || value.find('\0') != std::string_view::npos)
+      return bad_value(key, "expects a short text");
+    std::string& target = key == "zalo_app_id"           ? config.zalo_app_id
+                          : key == "zalo_oa_secret"      ? config.zalo_oa_secret
+                          : key == "facebook_app_secret" ? config.facebook_app_secret
+                                                         : config.facebook_verify_token;
+    target = std::string(value);
+  } else if (key == "fetch_allow_local") {
+    if (value == "true" || value == "yes" || value == "on" || value == "1") {
+      config.fetch_allow_local = true;
+    } else if (value == "false" || value == "no" || value == "off" || value == "0") {
+      config.fetch_allow_local = false;
+    } else {
+      return bad_value(key, "expects true or false");
+    }
+  } else if (key == "fetch_allowed_hosts") {
+    config.fetch_allowed_hosts.clear();
+    std::string_view rest = value;
+    while (!rest.empty()) {
+      const auto comma = rest.find(',');
+      const auto host = trim(rest.substr(0, comma));
+      if (!host.empty()) config.fetch_allowed_hosts.emplace_back(host);
+      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    }
   }
   return {};
 }

@@ -21,6 +21,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "util/result.hpp"
 
@@ -43,9 +44,34 @@ struct Config {
   std::chrono::seconds checkpoint_interval{60};  // key "checkpoint_interval_seconds"
   bool secure_cookies = false;      // key "secure_cookies": set when clients reach Baove over TLS (a proxy)
   std::string log_format = "json";  // key "log_format": json | text
+  // key "bank_database": the SQLite file of the known-material banks ("" means <data_dir>/baove.db,
+  // where `baove bank` keeps them by default)
+  std::filesystem::path bank_database;
+  std::filesystem::path vault_dir;  // key "vault_dir": the evidence vault ("" means <data_dir>/vault)
+  // key "vault_key": the vault's master key as 64 hex digits, normally from the environment
+  // (BAOVE_VAULT_KEY); "" means the key file <data_dir>/keys/vault.key (created when missing)
+  std::string vault_key;
+  std::uint64_t upload_file_limit_bytes = 2ull << 30;  // key "upload_file_limit_bytes": per evidence file
+  std::size_t upload_max_files = 10;                   // key "upload_max_files": per report
+  std::size_t report_rate_per_hour = 20;     // key "report_rate_per_hour": public reports per network address
+  std::size_t status_lookups_per_hour = 60;  // key "status_lookups_per_hour": receipt lookups per address
+  std::string intake_unit;                   // key "intake_unit": unit receiving public reports ("" = root)
+  // Channel webhooks (secrets: set them in the environment, never in a file others can read).
+  std::string zalo_app_id;            // key "zalo_app_id"
+  std::string zalo_oa_secret;         // key "zalo_oa_secret"
+  std::string facebook_app_secret;    // key "facebook_app_secret"
+  std::string facebook_verify_token;  // key "facebook_verify_token"
+  // key "fetch_allowed_hosts": comma-separated host suffixes attachments may be fetched from
+  // key "fetch_allow_local": also fetch over plain http and from private or loopback addresses.
+  // Only for tests and a local mirror: it opens the server to request forgery.
+  bool fetch_allow_local = false;
+  std::vector<std::string> fetch_allowed_hosts = {"zalo.me",   "zadn.vn",      "zdn.vn",
+                                                  "fbcdn.net", "facebook.com", "fbsbx.com"};
 
   // The database URL with the default applied.
   std::string database_url() const;
+  std::filesystem::path bank_database_path() const;
+  std::filesystem::path vault_path() const;
 };
 
 // Key/value overrides (key names as in the file) from flags. Values are text, parsed as the file's.

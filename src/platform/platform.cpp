@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "report/report.hpp"
 #include "util/file.hpp"
 #include "util/hex.hpp"
 
@@ -109,6 +110,10 @@ Result<std::unique_ptr<Platform>> Platform::open(const Config& config) {
   p->auth_options_.keys = *keys;
   sodium_memzero(&*keys, sizeof(auth::Keys));
 
+  auto v = open_vault(config);
+  if (!v) return v.error();
+  p->vault_ = std::make_unique<vault::Vault>(std::move(*v));
+
   audit::LogOptions log_options;
   log_options.checkpoint_file = dir / "audit" / "checkpoints.log";
   log_options.interval = config.checkpoint_interval;
@@ -122,7 +127,20 @@ Result<std::unique_ptr<Platform>> Platform::open(const Config& config) {
   if (!m) return m.error().with_context("database " + shown + ": audit migrations");
   m = auth::Service::migrate(*p->db_);
   if (!m) return m.error().with_context("database " + shown + ": auth migrations");
+  m = report::migrate(*p->db_);
+  if (!m) return m.error().with_context("database " + shown + ": report migrations");
   return p;
+}
+
+Result<vault::Vault> open_vault(const Config& config) {
+  if (!config.vault_key.empty()) {
+    auto key = vault::MasterKey::from_hex(config.vault_key);
+    if (!key) return make_error(key.error().code, "vault_key: expects 64 hex digits");
+    return vault::Vault::open(config.vault_path(), std::move(*key));
+  }
+  BAOVE_TRY(ensure_private_dir(config.data_dir, true));
+  BAOVE_TRY(ensure_private_dir(config.data_dir / "keys", false));
+  return vault::Vault::open(config.vault_path(), config.data_dir / "keys" / "vault.key");
 }
 
 Result<std::unique_ptr<store::Connection>> Platform::connect() const {

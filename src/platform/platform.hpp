@@ -8,6 +8,8 @@
 //   keys/auth.key               two 32-byte keys: TOTP-secret encryption and token hashing (0600),
 //                               one a line as 64 hex digits, in that order
 //   audit/checkpoints.log       every signed checkpoint, one line each (for the auditor)
+//   keys/vault.key              the evidence vault's master key (0600), unless `vault_key` is set
+//   vault/                      the evidence vault (docs/VAULT.md), unless `vault_dir` is set
 // Missing directories are created mode 0700 and missing key files 0600 with random keys; a key
 // file readable by group or others, or malformed, is refused (the error names the file, never
 // its content).
@@ -22,6 +24,7 @@
 #include "platform/config.hpp"
 #include "store/store.hpp"
 #include "util/result.hpp"
+#include "vault/vault.hpp"
 
 namespace baove::platform {
 
@@ -40,6 +43,8 @@ class Platform {
   const audit::Log& audit_log() const { return *log_; }
   // Options for auth::Service (keys loaded from keys/auth.key).
   const auth::Options& auth_options() const { return auth_options_; }
+  // The evidence vault (thread-safe for put/get/verify; see vault.hpp).
+  vault::Vault& vault() { return *vault_; }
 
   // First start: creates the root unit (config().root_unit_name) and user "admin" with a
   // one-time password; nullopt when users exist already.
@@ -51,6 +56,11 @@ class Platform {
   std::unique_ptr<store::Connection> db_;
   std::unique_ptr<audit::Log> log_;
   auth::Options auth_options_;
+  std::unique_ptr<vault::Vault> vault_;
 };
+
+// Opens the vault the configuration names, with its master key from `vault_key` or the key file
+// (created when missing). For `baove vault` and Platform::open.
+Result<vault::Vault> open_vault(const Config& config);
 
 }  // namespace baove::platform

@@ -663,23 +663,27 @@ Result<PutResult> Vault::put(const Source& source, const PutOptions& options) {
   const fs::path dir = root_ / "objects" / result.id.substr(0, 2);
   const fs::path obj_path = object_path(result.id);
   const fs::path key_file = key_path(result.id);
-  auto lock = Lock::take(root_);
-  if (!lock) return lock.error();
-  auto made = make_dir(dir);
-  if (!made) return made.error();
-  if (*made) BAOVE_TRY(fsync_dir(root_ / "objects"));
-  if (path_exists(obj_path) && path_exists(key_file)) {
-    result.stored = false;  // the same content is stored already; the temporary files go
-    return result;
+  {
+    auto lock = Lock::take(root_);
+    if (!lock) return lock.error();
+    auto made = make_dir(dir);
+    if (!made) return made.error();
+    if (*made) BAOVE_TRY(fsync_dir(root_ / "objects"));
+    if (path_exists(obj_path) && path_exists(key_file)) {
+      result.stored = false;  // the same content is stored already; the temporary files go
+      return result;
+    }
+    if (::rename(key_tmp.path().c_str(), key_file.c_str()) != 0) {
+      return errno_error(ErrorCode::io, key_file, "cannot rename key file into place", errno);
+    }
+    key_tmp.release();
+    if (::rename(obj_tmp.path().c_str(), obj_path.c_str()) != 0) {
+      return errno_error(ErrorCode::io, obj_path, "cannot rename object into place", errno);
+    }
+    obj_tmp.release();
   }
-  if (::rename(key_tmp.path().c_str(), key_file.c_str()) != 0) {
-    return errno_error(ErrorCode::io, key_file, "cannot rename key file into place", errno);
-  }
-  key_tmp.release();
-  if (::rename(obj_tmp.path().c_str(), obj_path.c_str()) != 0) {
-    return errno_error(ErrorCode::io, obj_path, "cannot rename object into place", errno);
-  }
-  obj_tmp.release();
+  // Outside the lock, so that concurrent puts wait for each other's renames only, not for each
+  // other's directory syncs; put() still returns only once its own renames are durable.
   BAOVE_TRY(fsync_dir(dir));
   result.stored = true;
   return result;

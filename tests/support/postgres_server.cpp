@@ -314,4 +314,23 @@ PostgresServer::~PostgresServer() {
   stop();
 }
 
+const Result<std::string>& shared_postgres_database(const std::string& name) {
+  struct Shared {
+    std::unique_ptr<PostgresServer> server;
+    Result<std::string> url = make_error(ErrorCode::internal, "not started");
+  };
+  static Shared shared = [&] {
+    Shared s;
+    auto server = PostgresServer::start();
+    if (!server.ok()) {
+      s.url = server.error();
+    } else {
+      s.server = std::move(*server);
+      s.url = s.server->create_database(name);
+    }
+    return s;
+  }();
+  return shared.url;
+}
+
 }  // namespace baove::testing

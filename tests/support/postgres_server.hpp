@@ -73,4 +73,10 @@ class PostgresServer {
 // `url` with its database name replaced by `database`.
 std::string with_database(const std::string& url, const std::string& database);
 
+// A database on one server shared by the whole test binary: the server is started and database
+// `name` created on the first call; later calls return the same URL (whatever name they give), and
+// the server stops when the binary exits. When PostgreSQL cannot start, every call returns the same
+// error (the test then says why). Thread-safe.
+const Result<std::string>& shared_postgres_database(const std::string& name);
+
 }  // namespace baove::testing

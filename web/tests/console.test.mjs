@@ -15,7 +15,6 @@
 // BAOVE_TEST_HEADED=1 shows the window.
 
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -23,57 +22,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 
-const require = createRequire(import.meta.url);
-const CHROMIUM = process.env.BAOVE_CHROMIUM || '/usr/bin/chromium';
-const BAOVE_BIN = process.env.BAOVE_BIN || '';
+import { BAOVE_BIN, CHROMIUM, axeViolations, skipReason, startServer } from './lib/harness.mjs';
 
-function skipReason() {
-  if (!BAOVE_BIN) return 'BAOVE_BIN is not set (path of the baove executable)';
-  if (!fs.existsSync(BAOVE_BIN)) return `BAOVE_BIN ${BAOVE_BIN} does not exist`;
-  if (!fs.existsSync(CHROMIUM)) return `${CHROMIUM} is missing (apt-get install chromium)`;
-  return false;
-}
+const require = createRequire(import.meta.url);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// ---- the server ----
-
-const LISTENING = /listening on (http:\/\/127\.0\.0\.1:\d+)/;
-const FIRST_START = /first start: user \\?"admin\\?" one-time password: ([^\s"\\]+)/;
-
-function startServer(bin, dataDir) {
-  const proc = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const log = { text: '' };
-  const keep = (d) => {
-    log.text += d.toString();
-    if (log.text.length > 200000) log.text = log.text.slice(-100000);
-  };
-  proc.stderr.on('data', keep);
-  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
-  const ready = new Promise((resolve, reject) => {
-    let out = '';
-    let url = '';
-    let password = '';
-    const timer = setTimeout(() => reject(new Error(`server not ready within 60 s; output:\n${out}\n${log.text}`)), 60000);
-    proc.stdout.on('data', (d) => {
-      keep(d);
-      out += d.toString();
-      url = url || (LISTENING.exec(out) || [])[1] || '';
-      password = password || (FIRST_START.exec(out) || [])[1] || '';
-      if (url && password) {
-        clearTimeout(timer);
-        resolve({ url, password });
-      }
-    });
-    exited.then(({ code, signal }) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited early (code ${code}, signal ${signal}); output:\n${out}\n${log.text}`));
-    });
-  });
-  return { proc, ready, exited, log };
-}
 
 // ---- TOTP (RFC 6238: HMAC-SHA1, 30 s, 6 digits) ----
 
@@ -122,33 +75,6 @@ function totpClock() {
 
 // ---- accessibility ----
 
-const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
-// axe-core is put into the page through the DevTools protocol, which the page's
-// Content-Security-Policy (script-src 'self', no inline scripts) does not apply to; the policy
-// itself stays in force for everything the console does.
-async function axeViolations(page) {
-  const cdp = await page.context().newCDPSession(page);
-  try {
-    const has = await cdp.send('Runtime.evaluate', { expression: 'typeof window.axe', returnByValue: true });
-    if (has.result.value !== 'object') {
-      const r = await cdp.send('Runtime.evaluate', { expression: AXE_SOURCE });
-      if (r.exceptionDetails) throw new Error(`axe-core did not load: ${JSON.stringify(r.exceptionDetails)}`);
-    }
-    const res = await cdp.send('Runtime.evaluate', {
-      expression: `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({
-        id: v.id, impact: v.impact, help: v.help,
-        nodes: v.nodes.map((n) => n.target.join(' ') + ' :: ' + n.failureSummary) })))`,
-      awaitPromise: true,
-      returnByValue: true,
-    });
-    if (res.exceptionDetails) throw new Error(`axe.run failed: ${JSON.stringify(res.exceptionDetails)}`);
-    return res.result.value;
-  } finally {
-    await cdp.detach();
-  }
-}
-
 async function assertAccessible(page, what) {
   const v = await axeViolations(page);
   assert.deepEqual(v, [], `axe-core violations on ${what}:\n${JSON.stringify(v, null, 2)}`);
@@ -160,7 +86,7 @@ async function assertAccessible(page, what) {
 test('staff console in Chromium against baove serve', { skip: skipReason(), timeout: 280000 }, async (t) => {
   const { chromium } = require('playwright-core');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'baove-console-'));
-  const server = startServer(BAOVE_BIN, dataDir);
+  const server = startServer(BAOVE_BIN, dataDir, { wantPassword: true });
   let browser;
   let failed = false;
   const axeRuns = [];
@@ -257,8 +183,8 @@ test('staff console in Chromium against baove serve', { skip: skipReason(), time
     const unitName = 'Sở Lao động – Thương binh và Xã hội Hà Nội';
     const username = 'tuvan.hanoi';
 
-    await step('the console is served with its Content-Security-Policy, and / leads to it', async () => {
-      const res = await page.goto(`${base}/`);
+    await step('the console is served with its Content-Security-Policy, and /console leads to it', async () => {
+      const res = await page.goto(`${base}/console`);
       assert.match(page.url(), /\/console\/(index\.html)?$/);
       const csp = res.headers()['content-security-policy'] || '';
       assert.match(csp, /script-src 'self'/, `CSP header of the console: "${csp}"`);

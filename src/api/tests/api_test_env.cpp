@@ -50,7 +50,8 @@ std::vector<std::string> Session::headers(bool with_csrf) const {
   return h;
 }
 
-Result<std::unique_ptr<TestServer>> TestServer::start(store::Engine engine) {
+Result<std::unique_ptr<TestServer>> TestServer::start(
+    store::Engine engine, const std::function<void(platform::Config&)>& configure) {
   std::unique_ptr<TestServer> t(new TestServer());
   std::string pattern = (std::filesystem::temp_directory_path() / "baove-api-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) return make_error(ErrorCode::io, "mkdtemp failed");
@@ -63,6 +64,7 @@ Result<std::unique_ptr<TestServer>> TestServer::start(store::Engine engine) {
     if (!url.ok()) return url.error().with_context("PostgreSQL is needed for these tests");
     config.database = *url;
   }
+  if (configure) configure(config);
   auto p = platform::Platform::open(config);
   if (!p.ok()) return p.error();
   t->platform_ = std::move(*p);
@@ -189,7 +191,7 @@ std::string url_encode(std::string_view s) {
 }
 
 void ApiTest::SetUp() {
-  auto s = TestServer::start(GetParam());
+  auto s = TestServer::start(GetParam(), [this](platform::Config& c) { configure(c); });
   ASSERT_TRUE(s.ok()) << s.error().message;
   server_ = std::move(*s);
   client_ = std::make_unique<HttpClient>("127.0.0.1", server_->port());

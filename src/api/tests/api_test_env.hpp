@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -56,7 +57,9 @@ struct Session {
 class TestServer {
  public:
   // Opens the platform (migrations), creates the Api and starts the server thread.
-  static Result<std::unique_ptr<TestServer>> start(store::Engine engine);
+  // `configure`, when given, adjusts the configuration first (limits, channel secrets).
+  static Result<std::unique_ptr<TestServer>> start(
+      store::Engine engine, const std::function<void(platform::Config&)>& configure = {});
   ~TestServer();
   TestServer(const TestServer&) = delete;
   TestServer& operator=(const TestServer&) = delete;
@@ -108,6 +111,8 @@ std::string url_encode(std::string_view s);
 class ApiTest : public ::testing::TestWithParam<store::Engine> {
  protected:
   void SetUp() override;
+  // Configuration changes for this fixture's server (none by default).
+  virtual void configure(platform::Config&) {}
   void TearDown() override;
 
   TestServer& server() { return *server_; }

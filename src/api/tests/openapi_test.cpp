@@ -32,8 +32,10 @@ bool is_api_route(const std::string& pattern) {
   return pattern.rfind("/api/v1/", 0) == 0 || pattern == "/healthz" || pattern == "/readyz" ||
          pattern == "/metrics";
 }
+// Pages for people (the console, the public report pages), not API operations.
 bool is_console_route(const std::string& pattern) {
-  return pattern == "/" || pattern == "/console" || pattern.rfind("/console/", 0) == 0;
+  return pattern == "/" || pattern == "/console" || pattern.rfind("/console/", 0) == 0 ||
+         pattern == "/report" || pattern == "/report/status" || pattern == "/assets/{name}";
 }
 
 class OpenApiTest : public ApiTest {};
