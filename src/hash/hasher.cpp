@@ -173,6 +173,32 @@ Hasher::Hasher(HashOptions options)
 Hasher::~Hasher() = default;
 
 Result<FileHashes> Hasher::hash_bytes(std::span<const std::uint8_t> bytes) {
+  return hash_bytes(bytes, nullptr);
+}
+
+namespace {
+
+// Hands each row to two sinks.
+class TeeSink final : public RowSink {
+ public:
+  TeeSink(RowSink& a, RowSink& b) : a_(a), b_(b) {}
+  Status begin(const ImageInfo& info) override {
+    BAOVE_TRY(a_.begin(info));
+    return b_.begin(info);
+  }
+  void row(std::uint32_t y, const std::uint8_t* pixels) override {
+    a_.row(y, pixels);
+    b_.row(y, pixels);
+  }
+
+ private:
+  RowSink& a_;
+  RowSink& b_;
+};
+
+}  // namespace
+
+Result<FileHashes> Hasher::hash_bytes(std::span<const std::uint8_t> bytes, RowSink* also) {
   FileHashes out;
   if (options_.pdq || options_.dihedral) {
     if (bytes.empty()) return make_error(ErrorCode::corrupt, "empty file");
@@ -185,7 +211,14 @@ Result<FileHashes> Hasher::hash_bytes(std::span<const std::uint8_t> bytes) {
       decoded = st.ok();
       dopt.jpeg_scale_min_side = kFastMinSide;
     }
-    if (!decoded) BAOVE_TRY(decode(bytes, dopt, sink));
+    if (!decoded) {
+      if (also != nullptr) {
+        TeeSink tee(sink, *also);
+        BAOVE_TRY(decode(bytes, dopt, tee));
+      } else {
+        BAOVE_TRY(decode(bytes, dopt, sink));
+      }
+    }
     out.info = sink.info();
     if (options_.dihedral) {
       pdq_dihedral_from_luma(sink.luma(), sink.rows(), sink.cols(), state_->workspace, out.dihedral);

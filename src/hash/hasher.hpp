@@ -53,6 +53,10 @@ class Hasher {
 
   const HashOptions& options() const { return options_; }
   Result<FileHashes> hash_bytes(std::span<const std::uint8_t> bytes);
+  // The same, also handing every decoded row to `also` (when not null), so that another consumer
+  // (previews) shares the one decode. `also` sees the full-size decode; with `fast` on a JPEG it
+  // receives nothing (the DC-only decode is for PDQ alone) and the caller decodes for itself.
+  Result<FileHashes> hash_bytes(std::span<const std::uint8_t> bytes, RowSink* also);
   Result<FileHashes> hash_file(const std::filesystem::path& path);
 
  private:

@@ -334,4 +334,37 @@ Result<std::string> make_preview(std::span<const std::uint8_t> file_bytes, const
   return finish(sink, options);
 }
 
+struct PreviewSink::Impl {
+  explicit Impl(int side) : max_side(side), sink(static_cast<std::uint32_t>(std::max(side, 1))) {}
+  int max_side;
+  ScaleSink sink;
+  std::uint32_t rows = 0;
+  std::uint32_t height = 0;
+  bool begun = false;
+};
+
+PreviewSink::PreviewSink(int max_side) : impl_(std::make_unique<Impl>(max_side)) {}
+PreviewSink::~PreviewSink() = default;
+
+Status PreviewSink::begin(const ImageInfo& info) {
+  BAOVE_TRY(check_options(PreviewOptions{impl_->max_side, true}));
+  BAOVE_TRY(impl_->sink.begin(info));
+  impl_->begun = true;
+  impl_->rows = 0;
+  impl_->height = info.height;
+  return {};
+}
+
+void PreviewSink::row(std::uint32_t y, const std::uint8_t* pixels) {
+  impl_->sink.row(y, pixels);
+  ++impl_->rows;
+}
+
+Result<std::string> PreviewSink::png(bool blur) const {
+  if (!impl_->begun || impl_->rows != impl_->height) {
+    return make_error(ErrorCode::invalid_argument, "the image was not decoded completely");
+  }
+  return finish(impl_->sink, PreviewOptions{impl_->max_side, blur});
+}
+
 }  // namespace baove::hash

@@ -23,6 +23,8 @@
 // - Thread-safety: both functions are pure and may run concurrently.
 #pragma once
 
+#include <memory>
+
 #include <cstdint>
 #include <span>
 #include <string>
@@ -43,5 +45,27 @@ Result<std::string> make_preview(const Image& image, const PreviewOptions& optio
 // The preview of an image file in any format decode() reads, within `decode`'s limits.
 Result<std::string> make_preview(std::span<const std::uint8_t> file_bytes, const PreviewOptions& options,
                                  const DecodeOptions& decode = {});
+
+// Makes previews from the rows of a decode that runs anyway (the one PDQ needs: see
+// Hasher::hash_bytes's `also`), so that an evidence image is decoded once for its hash and both
+// of its previews. Same output as make_preview(). Not thread-safe; one per image.
+class PreviewSink final : public RowSink {
+ public:
+  explicit PreviewSink(int max_side = 256);
+  ~PreviewSink() override;
+  PreviewSink(const PreviewSink&) = delete;
+  PreviewSink& operator=(const PreviewSink&) = delete;
+
+  Status begin(const ImageInfo& info) override;
+  void row(std::uint32_t y, const std::uint8_t* pixels) override;
+
+  // The preview PNG, blurred or not, once every row was delivered; invalid_argument before that or
+  // for max_side < 8.
+  Result<std::string> png(bool blur) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace baove::hash

@@ -36,6 +36,8 @@ using tcp = asio::ip::tcp;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 // How much of an unread streamed body is read and dropped before closing the connection.
 constexpr std::uint64_t kDrainBytes = 8ull * 1024 * 1024;
+// The read buffer of a connection whose request body is streamed.
+constexpr std::size_t kStreamBufferBytes = 256 * 1024;
 
 namespace {
 
@@ -383,6 +385,8 @@ struct Server::Impl {
         // The header is read and no body byte yet: the parser can change its body type.
         StreamReader::Parser body_parser{std::move(parser)};
         body_parser.body_limit(limit);
+        // Beast reads as much as the buffer has room for: without room, 512 bytes a system call.
+        if (buffer.capacity() < kStreamBufferBytes) buffer.reserve(kStreamBufferBytes);
         StreamReader reader(c, buffer, body_parser, opt.request_timeout);
         const Route& route = *found.route;
         Response resp =

@@ -197,12 +197,15 @@ Result<IngestedFile> EvidenceIngest::ingest(const vault::Source& source, std::st
 
   // PDQ of images held in memory.
   std::optional<hash::FileHashes> hashes;
+  std::optional<hash::PreviewSink> previews;
   if (seen.is_image()) {
     if (seen.too_large()) {
       out.problem = "image_too_large";
     } else {
       auto hasher = take_hasher();
-      auto h = hasher->hash_bytes(seen.image());
+      // The previews are made from the same decode (kept only if the file is not known material).
+      if (options_.previews) previews.emplace(options_.preview_max_side);
+      auto h = hasher->hash_bytes(seen.image(), previews ? &*previews : nullptr);
       give_back(std::move(hasher));
       if (h) {
         hashes = std::move(*h);
@@ -248,8 +251,13 @@ Result<IngestedFile> EvidenceIngest::ingest(const vault::Source& source, std::st
     hash::DecodeOptions decode;
     decode.max_pixels = options_.max_pixels;
     for (const bool blur : {true, false}) {
-      auto png =
-          hash::make_preview(seen.image(), hash::PreviewOptions{options_.preview_max_side, blur}, decode);
+      // From the hash's decode when it fed the preview sink, else (a fast DC-only decode) anew.
+      auto png = previews ? previews->png(blur)
+                          : hash::make_preview(seen.image(),
+                                               hash::PreviewOptions{options_.preview_max_side, blur}, decode);
+      if (!png && previews) {
+        png = hash::make_preview(seen.image(), hash::PreviewOptions{options_.preview_max_side, blur}, decode);
+      }
       if (!png) {
         if (out.problem.empty()) out.problem = "preview_failed";
         out.preview_blurred.clear();
