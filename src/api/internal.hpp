@@ -223,6 +223,18 @@ struct Api::Impl {
   http::Response post_report(http::Request& req, http::BodyReader& body);
   void add_report_staff_routes(http::Router& r);
   http::Response evidence_preview(http::Request& req, bool unblur);
+  // An evidence file the caller may `action`, or the (audited) answer refusing it. The
+  // authentication error when the caller is not authenticated.
+  struct EvidenceAccess {
+    Caller caller;
+    report::Evidence evidence;
+    std::string reason;
+    std::optional<http::Response> answer;
+  };
+  Result<EvidenceAccess> evidence_access(http::Request& req, Context& ctx, auth::Action action,
+                                         audit::Action audit_action);
+  http::Response evidence_export(http::Request& req);
+  http::Response evidence_destroy(http::Request& req);
   void add_intake_routes(http::Router& r);
   http::Response file_channel_messages(const http::Request& req,
                                        const Result<std::vector<intake::ChannelMessage>>& parsed,

@@ -22,6 +22,8 @@ using auth::Action;
 using auth::ResourceType;
 
 constexpr std::chrono::seconds kUnblurSeconds{60};
+// Larger files are exported with the vault's tools, not through one HTTP response held in memory.
+constexpr std::uint64_t kMaxExportBytes = 512ull << 20;
 
 auth::Resource report_resource(const std::string& unit, const std::string& owner) {
   return auth::Resource{ResourceType::report, unit, owner, auth::Sensitivity::personal};
@@ -282,6 +284,120 @@ void Api::Impl::add_report_staff_routes(http::Router& r) {
   r.add(
       Method::post, "/api/v1/evidence/{id}/unblur",
       [this](http::Request& req) { return evidence_preview(req, /*unblur=*/true); }, 1024);
+  r.add(Method::get, "/api/v1/evidence/{id}/content",
+        [this](http::Request& req) { return evidence_export(req); });
+  r.add(Method::delete_, "/api/v1/evidence/{id}",
+        [this](http::Request& req) { return evidence_destroy(req); });
+}
+
+// Loads the evidence and its report and decides `action` on it; on refusal the answer (audited).
+Result<Api::Impl::EvidenceAccess> Api::Impl::evidence_access(http::Request& req, Context& ctx,
+                                                             auth::Action action,
+                                                             audit::Action audit_action) {
+  auto caller = authenticate(req, ctx);
+  if (!caller.ok()) return caller.error();
+  EvidenceAccess a{std::move(*caller), {}, {}, std::nullopt};
+  const std::string id = req.path_params.at("id");
+  auto refuse = [&](http::Response answer, std::string reason) -> Result<EvidenceAccess> {
+    auto e = event_for(a.caller, audit_action, "evidence", hex_id(id) ? id : "");
+    e.outcome = audit::Outcome::denied;
+    e.reason = std::move(reason);
+    a.answer = record(a.caller, e).ok() ? std::move(answer)
+                                        : http::error(500, "internal", "the refusal could not be recorded");
+    return a;
+  };
+  if (!hex_id(id)) return refuse(http::error(404, "not_found", "not found"), "not-found");
+  auto ev = report::get_evidence(*ctx.db, id);
+  if (!ev.ok()) {
+    if (ev.error().code == ErrorCode::not_found)
+      return refuse(http::error(404, "not_found", "not found"), "not-found");
+    a.answer = from_error(ev.error(), log, req);
+    return a;
+  }
+  auto rep = report::get(*ctx.db, report_keys, ev->report_id);
+  if (!rep.ok()) {
+    a.answer = from_error(rep.error(), log, req);
+    return a;
+  }
+  const auto d = auth::decide(a.caller.principal(), action, evidence_resource(rep->unit, rep->owner));
+  if (!d.allowed) return refuse(denied(d), d.reason);
+  if (ev->state != report::EvidenceState::stored)
+    return refuse(http::error(410, "gone", "evidence destroyed"), "destroyed");
+  a.evidence = std::move(*ev);
+  a.reason = d.reason;
+  return a;
+}
+
+http::Response Api::Impl::evidence_export(http::Request& req) {
+  auto ctx = pool.acquire();
+  auto access = evidence_access(req, *ctx, Action::export_data, audit::Action::export_data);
+  if (!access.ok()) return auth_failure(access.error(), log, req);
+  if (access->answer) return std::move(*access->answer);
+  const report::Evidence& ev = access->evidence;
+  if (ev.size > kMaxExportBytes) {
+    return http::error(413, "payload_too_large", "file too large to export over HTTP");
+  }
+  Status intact = report::reverify(platform.vault(), ev);
+  if (!intact.ok()) {
+    log.error("evidence failed re-verification", {{"request_id", req.request_id}, {"evidence", ev.id}});
+    return http::error(500, "internal", "the evidence file failed its integrity check");
+  }
+  std::string bytes;
+  bytes.reserve(static_cast<std::size_t>(ev.size));
+  auto got = platform.vault().get(ev.sha256, [&](std::span<const std::uint8_t> b) -> Status {
+    bytes.append(reinterpret_cast<const char*>(b.data()), b.size());
+    return {};
+  });
+  if (!got.ok()) return from_error(got.error(), log, req);
+  Status s = writer->run([&](store::Connection& tx) -> Status {
+    auto base = event_for(access->caller, audit::Action::export_data, "evidence", ev.id);
+    base.fields = {"content"};
+    return report::record_custody(tx, platform.audit_log(), base, report::CustodyStep::exported, ev);
+  });
+  if (!s.ok()) return from_error(s.error(), log, req);
+  http::Response r;
+  r.content_type = "application/octet-stream";
+  r.body = std::move(bytes);
+  // A download, never shown in the browser (known material included).
+  r.with_header("Content-Disposition", "attachment; filename=\"" + ev.sha256 + "\"");
+  r.with_header("Cache-Control", "no-store");
+  r.with_header("X-Baove-Sha256", ev.sha256);
+  return r;
+}
+
+http::Response Api::Impl::evidence_destroy(http::Request& req) {
+  auto ctx = pool.acquire();
+  auto access = evidence_access(req, *ctx, Action::remove, audit::Action::remove);
+  if (!access.ok()) return auth_failure(access.error(), log, req);
+  if (access->answer) return std::move(*access->answer);
+  const report::Evidence& ev = access->evidence;
+  const auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+  std::vector<std::string> unreferenced;
+  Status s = writer->run([&](store::Connection& tx) -> Status {
+    auto ids = report::mark_destroyed(tx, ev.id, now);
+    if (!ids.ok()) return ids.error();
+    unreferenced = std::move(*ids);
+    auto base = event_for(access->caller, audit::Action::remove, "evidence", ev.id);
+    base.reason = access->reason;
+    return report::record_custody(tx, platform.audit_log(), base, report::CustodyStep::destroyed, ev);
+  });
+  if (!s.ok()) {
+    if (s.error().code == ErrorCode::conflict) return http::error(410, "gone", "evidence destroyed");
+    return from_error(s.error(), log, req);
+  }
+  // After the commit: crypto-shred what no other evidence record refers to (the same content may
+  // belong to another report). A crash here leaves ciphertext whose key report::unreferenced() finds.
+  std::size_t shredded = 0;
+  for (const auto& id : unreferenced) {
+    Status d = platform.vault().destroy(id);
+    if (d.ok())
+      ++shredded;
+    else if (d.error().code != ErrorCode::not_found) {
+      log.error("vault object not destroyed", {{"request_id", req.request_id}, {"evidence", ev.id}});
+    }
+  }
+  return json_response(200,
+                       {{"evidence_id", ev.id}, {"state", "destroyed"}, {"objects_destroyed", shredded}});
 }
 
 http::Response Api::Impl::evidence_preview(http::Request& req, bool unblur) {

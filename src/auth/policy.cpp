@@ -44,11 +44,11 @@ const Rule kRules[] = {
     {Role::supervisor, T::contact, {A::read, A::list}},
     {Role::supervisor, T::case_record, {A::read, A::list, A::create, A::update, A::approve}},
     {Role::supervisor, T::referral, {A::read, A::list, A::create, A::update, A::approve, A::share}},
-    {Role::supervisor, T::evidence, {A::read, A::list}},
+    {Role::supervisor, T::evidence, {A::read, A::list, A::remove}},
     {Role::supervisor, T::statistics, {A::read, A::list}},
 
     {Role::analyst, T::report, {A::read, A::list}},
-    {Role::analyst, T::evidence, {A::read, A::list, A::create, A::update}},
+    {Role::analyst, T::evidence, {A::read, A::list, A::create, A::update, A::export_data}},
     {Role::analyst, T::bank_entry, {A::read, A::list, A::create, A::update, A::approve}},
     {Role::analyst, T::takedown, {A::read, A::list, A::create, A::update, A::share}},
 

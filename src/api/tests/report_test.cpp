@@ -352,6 +352,52 @@ TEST_P(ReportApiTest, KnownMaterialRaisesPriorityAndIsNeverShown) {
   EXPECT_EQ(*ids, std::vector<std::string>{sha256_hex(photo)});
 }
 
+TEST_P(ReportApiTest, AnalystsExportAndSupervisorsDestroyEvidenceOnTheRecord) {
+  const std::string photo = make_png(11, 120, 80);
+  ASSERT_EQ(raw_post("/report", multipart(basic_fields(), {{"a.png", "image/png", photo}})).status, 201);
+  Session analyst = ready_user("analyst4", root_, {{auth::Role::analyst, auth::Scope::unit}});
+  Session supervisor = ready_user("supervisor2", root_, {{auth::Role::supervisor, auth::Scope::unit}});
+  Session counsellor = ready_user("counsellor3", root_, {{auth::Role::counsellor, auth::Scope::unit}});
+  const json reports = body_of(call("GET", "/api/v1/reports", &analyst))["reports"];
+  ASSERT_EQ(reports.size(), 1u);
+  const json ev =
+      body_of(call("GET", "/api/v1/reports/" + reports[0]["id"].get<std::string>(), &analyst))["evidence"];
+  ASSERT_EQ(ev.size(), 1u);
+  const std::string eid = ev[0]["id"];
+
+  // Export: analysts only, the exact bytes, as a download.
+  EXPECT_EQ(call("GET", "/api/v1/evidence/" + eid + "/content", &counsellor).status, 404);
+  EXPECT_EQ(call("GET", "/api/v1/evidence/" + eid + "/content", &supervisor).status, 403);
+  auto content = call("GET", "/api/v1/evidence/" + eid + "/content", &analyst);
+  ASSERT_EQ(content.status, 200) << content.body;
+  EXPECT_EQ(content.body, photo);
+  EXPECT_EQ(content.header("content-type"), "application/octet-stream");
+  EXPECT_EQ(content.header("content-disposition").rfind("attachment", 0), 0u);
+
+  // Destroy: supervisors only; the file's key is shredded and every later access answers 410.
+  EXPECT_EQ(call("DELETE", "/api/v1/evidence/" + eid, &analyst).status, 403);
+  auto gone = call("DELETE", "/api/v1/evidence/" + eid, &supervisor);
+  ASSERT_EQ(gone.status, 200) << gone.body;
+  // The file and its previews (stored once when equal) are all gone: nothing else refers to them.
+  EXPECT_GE(body_of(gone)["objects_destroyed"].get<int>(), 2);
+  auto left = server().platform().vault().list();
+  ASSERT_TRUE(left.ok());
+  EXPECT_TRUE(left->empty());
+  EXPECT_EQ(call("GET", "/api/v1/evidence/" + eid + "/content", &analyst).status, 410);
+  EXPECT_EQ(call("GET", "/api/v1/evidence/" + eid + "/preview", &analyst).status, 410);
+  EXPECT_EQ(call("DELETE", "/api/v1/evidence/" + eid, &supervisor).status, 410);
+
+  auto custody = server().db().query(
+      "SELECT reason FROM audit_events WHERE object_type = 'evidence' AND object_id = $1 AND outcome = "
+      "'allowed' "
+      "ORDER BY seq",
+      std::vector<store::Value>{eid});
+  ASSERT_TRUE(custody.ok());
+  std::vector<std::string> steps;
+  for (const auto& row : *custody) steps.push_back(row.text(0).substr(0, row.text(0).find(' ')));
+  EXPECT_EQ(steps, (std::vector<std::string>{"received", "hashed", "exported", "destroyed"}));
+}
+
 class ReportRateTest : public ReportApiTest {
  protected:
   void configure(platform::Config& c) override {
