@@ -53,6 +53,10 @@ Status decode_heif(std::span<const std::uint8_t> bytes, const DecodeOptions& opt
   // displayed size); the exact pixel limit is checked below, before decoding.
   const std::uint64_t side_limit = std::min<std::uint64_t>(options.max_pixels + 4096, 0x7FFFFFFF);
   heif_context_set_maximum_image_size_limit(ctx.get(), static_cast<int>(side_limit));
+  // A derived primary image (grid, overlay) is decoded onto a canvas sized by its own descriptor.
+  auto canvas = heif_derived_canvas(bytes);
+  if (!canvas) return canvas.error();
+  if (*canvas) BAOVE_TRY(check_dimensions((*canvas)->width, (*canvas)->height, options));
   heif_error e = heif_context_read_from_memory_without_copy(ctx.get(), bytes.data(), bytes.size(), nullptr);
   if (e.code != heif_error_Ok) return heif_failure(e, name);
 
@@ -92,7 +96,8 @@ Status decode_heif(std::span<const std::uint8_t> bytes, const DecodeOptions& opt
       heif_image_get_height(image.get(), heif_channel_interleaved) != h ||
       heif_image_get_bits_per_pixel_range(image.get(), heif_channel_interleaved) != 8 ||
       stride < w * info.channels) {
-    return make_error(ErrorCode::internal, std::string("unexpected ") + name + " decoder output");
+    // e.g. a grid whose canvas disagrees with its 'ispe': the file contradicts itself.
+    return make_error(ErrorCode::corrupt, std::string("inconsistent ") + name + " image dimensions");
   }
   BAOVE_TRY(sink.begin(info));
   for (int y = 0; y < h; ++y) {
