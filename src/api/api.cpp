@@ -141,6 +141,11 @@ Result<std::unique_ptr<Api>> Api::create(platform::Platform& platform, http::Met
   auto rkeys = report::Keys::load_or_create(platform.config().data_dir / "keys" / "report.key");
   if (!rkeys.ok()) return rkeys.error();
   impl->report_keys = std::move(*rkeys);
+  // The hotline's keys: a file of the same format (two 32-byte keys), kept apart from the reports'.
+  auto hkeys = report::Keys::load_or_create(platform.config().data_dir / "keys" / "hotline.key");
+  if (!hkeys.ok()) return hkeys.error();
+  impl->hotline_keys.notes = hkeys->contact_key;
+  impl->hotline_keys.lookup = hkeys->lookup_key;
   auto banks = bank::open_sqlite_store(platform.config().bank_database_path());
   if (!banks.ok()) return banks.error().with_context("bank database");
   impl->banks = std::move(*banks);
@@ -172,6 +177,7 @@ void Api::add_routes(http::Router& router) {
   impl_->add_console_routes(router);
   impl_->add_report_routes(router);
   impl_->add_report_staff_routes(router);
+  impl_->add_hotline_routes(router);
   impl_->add_intake_routes(router);
 }
 
@@ -342,6 +348,35 @@ void Api::Impl::audited(Context& ctx, audit::Event event, AuditedFn fn, bool is_
         metrics.add("baove_audit_events_total", "Audit events written by requests.");
         p->respond(std::move(p->response));
       });
+}
+
+Status Api::Impl::append(store::Connection& tx, const audit::Event& e) {
+  auto seq = platform.audit_log().append(tx, e);
+  if (!seq.ok()) return seq.error();
+  return {};
+}
+
+Result<std::optional<report::Report>> Api::Impl::report_to_update(store::Connection& tx, const Caller& caller,
+                                                                  const std::string& id, audit::Event& e,
+                                                                  std::optional<http::Response>& answer) {
+  auto rep = report::get(tx, report_keys, id);
+  if (!rep.ok()) {
+    if (rep.error().code != ErrorCode::not_found) return rep.error();
+    answer = http::error(404, "not_found", "not found");
+    return std::optional<report::Report>{};
+  }
+  const auto d = auth::decide(
+      caller.principal(), auth::Action::update,
+      auth::Resource{auth::ResourceType::report, rep->unit, rep->owner, auth::Sensitivity::personal});
+  if (!d.allowed) {
+    e.outcome = audit::Outcome::denied;
+    e.reason = d.reason;
+    BAOVE_TRY(append(tx, e));
+    answer = denied(d);
+    return std::optional<report::Report>{};
+  }
+  e.reason = d.reason;
+  return std::optional<report::Report>{std::move(*rep)};
 }
 
 Status Api::Impl::record(const Caller& caller, audit::Event event) {

@@ -19,11 +19,13 @@
 #include "auth/policy.hpp"
 #include "bank/matcher.hpp"
 #include "bank/store.hpp"
+#include "hotline/hotline.hpp"
 #include "http/http.hpp"
 #include "intake/fetch.hpp"
 #include "intake/message.hpp"
 #include "report/ingest.hpp"
 #include "report/keys.hpp"
+#include "report/report.hpp"
 #include "store/group_commit.hpp"
 
 namespace baove::api {
@@ -173,6 +175,7 @@ struct Api::Impl {
   AddressLimiter public_limiter;
   UnblurGrants unblur_grants;
   std::unique_ptr<intake::Fetcher> fetcher;  // channel attachments
+  hotline::Keys hotline_keys;                // contacts' notes and caller lookups (keys/hotline.key)
 
   Impl(platform::Platform& p, http::Metrics& m, http::Logger& l, ApiOptions o)
       : platform(p), metrics(m), log(l), options(o) {}
@@ -209,6 +212,15 @@ struct Api::Impl {
 
   // Appends a single event (a denial) through the group commit.
   Status record(const Caller& caller, audit::Event event);
+  // Appends `e` in the caller's transaction `tx`.
+  Status append(store::Connection& tx, const audit::Event& e);
+  // Inside a write transaction: the report `id` when `caller` may update it. Otherwise nullopt
+  // with `answer` set: 404 for an unknown report, the policy's answer (its denial appended to the
+  // log as `e` with outcome denied) for one the caller may not change. On success `e.reason` is
+  // the allowing grant. The error is a database failure.
+  Result<std::optional<report::Report>> report_to_update(store::Connection& tx, const Caller& caller,
+                                                         const std::string& id, audit::Event& e,
+                                                         std::optional<http::Response>& answer);
 
   audit::Event event_for(const Caller& caller, audit::Action action, std::string object_type,
                          std::string object_id) const;
@@ -236,6 +248,7 @@ struct Api::Impl {
   http::Response evidence_export(http::Request& req);
   http::Response evidence_destroy(http::Request& req);
   void add_intake_routes(http::Router& r);
+  void add_hotline_routes(http::Router& r);
   http::Response file_channel_messages(const http::Request& req,
                                        const Result<std::vector<intake::ChannelMessage>>& parsed,
                                        const char* channel);
@@ -255,6 +268,10 @@ std::optional<std::int64_t> get_int(const json& o, const char* name, std::vector
 std::vector<std::string> get_strings(const json& o, const char* name, std::vector<std::string>& bad,
                                      bool required = true);
 std::vector<auth::Grant> get_grants(const json& o, const char* name, std::vector<std::string>& bad);
+// A whole number from the query string, lo..hi; left as it is when absent, its name added to `bad`
+// when malformed or out of range.
+void query_number(const http::Request& req, const char* name, std::size_t lo, std::size_t hi,
+                  std::size_t& out, std::vector<std::string>& bad);
 
 http::Response validation_failed(const std::vector<std::string>& fields, std::string_view message = {});
 // Maps a module error to its HTTP answer (not_found -> 404, invalid_argument -> 400, ...). The

@@ -82,6 +82,18 @@ std::vector<std::string> get_strings(const json& o, const char* name, std::vecto
   return out;
 }
 
+void query_number(const http::Request& req, const char* name, std::size_t lo, std::size_t hi,
+                  std::size_t& out, std::vector<std::string>& bad) {
+  auto v = req.query_param(name);
+  if (!v) return;
+  char* end = nullptr;
+  const unsigned long long n = std::strtoull(v->c_str(), &end, 10);
+  if (v->empty() || (*v)[0] == '-' || *end != '\0' || n < lo || n > hi)
+    bad.emplace_back(name);
+  else
+    out = static_cast<std::size_t>(n);
+}
+
 std::vector<auth::Grant> get_grants(const json& o, const char* name, std::vector<std::string>& bad) {
   std::vector<auth::Grant> out;
   auto it = o.find(name);

@@ -168,18 +168,8 @@ void Api::Impl::add_report_staff_routes(http::Router& r) {
       filter.min_priority = report::parse_priority(*p);
       if (!filter.min_priority) bad.emplace_back("priority");
     }
-    auto number = [&](const char* name, std::size_t lo, std::size_t hi, std::size_t& out) {
-      if (auto v = req.query_param(name)) {
-        char* end = nullptr;
-        const unsigned long long n = std::strtoull(v->c_str(), &end, 10);
-        if (v->empty() || *end != '\0' || n < lo || n > hi)
-          bad.emplace_back(name);
-        else
-          out = static_cast<std::size_t>(n);
-      }
-    };
-    number("limit", 1, 1000, filter.limit);
-    number("offset", 0, 1'000'000, filter.offset);
+    query_number(req, "limit", 1, 1000, filter.limit, bad);
+    query_number(req, "offset", 0, 1'000'000, filter.offset, bad);
     if (!bad.empty()) return respond(validation_failed(bad));
     filter.access = auth::sql_filter(caller->principal(), Action::list, ResourceType::report);
     auto event = event_for(*caller, audit::Action::search, "report", "");
@@ -250,26 +240,11 @@ void Api::Impl::add_report_staff_routes(http::Router& r) {
         Status s = writer->run([&](store::Connection& tx) -> Status {
           auto e = event_for(*caller, audit::Action::update, "report", id);
           e.fields = {"state"};
-          auto rep = report::get(tx, report_keys, id);
-          if (!rep.ok()) {
-            if (rep.error().code != ErrorCode::not_found) return rep.error();
-            answer = http::error(404, "not_found", "not found");
-            return {};
-          }
-          const auto d =
-              auth::decide(caller->principal(), Action::update, report_resource(rep->unit, rep->owner));
-          if (!d.allowed) {
-            e.outcome = audit::Outcome::denied;
-            e.reason = d.reason;
-            auto appended = platform.audit_log().append(tx, e);
-            if (!appended.ok()) return appended.error();
-            answer = denied(d);
-            return {};
-          }
+          auto rep = report_to_update(tx, *caller, id, e, answer);
+          if (!rep.ok()) return rep.error();
+          if (!*rep) return {};
           BAOVE_TRY(report::set_state(tx, id, *state, now));
-          e.reason = d.reason;
-          auto appended = platform.audit_log().append(tx, e);
-          if (!appended.ok()) return appended.error();
+          BAOVE_TRY(append(tx, e));
           answer = json_response(200, {{"id", id}, {"state", report::to_string(*state)}});
           return {};
         });

@@ -37,6 +37,7 @@ constexpr std::string_view kKeys[] = {"listen",
                                       "upload_max_files",
                                       "report_rate_per_hour",
                                       "status_lookups_per_hour",
+                                      "stats_suppression_threshold",
                                       "intake_unit",
                                       "zalo_app_id",
                                       "zalo_oa_secret",
@@ -297,6 +298,10 @@ Status apply_setting(Config& config, std::string_view key, std::string_view valu
     auto v = size_in(key, value, 1, 1'000'000);
     if (!v) return v.error();
     config.status_lookups_per_hour = *v;
+  } else if (key == "stats_suppression_threshold") {
+    auto v = size_in(key, value, 2, 1'000'000);
+    if (!v) return v.error();
+    config.stats_suppression_threshold = *v;
   } else if (key == "intake_unit") {
     if (value.size() > 64) return bad_value(key, "expects a unit id");
     config.intake_unit = std::string(value);

@@ -55,7 +55,10 @@ struct Config {
   std::size_t upload_max_files = 10;                   // key "upload_max_files": per report
   std::size_t report_rate_per_hour = 20;     // key "report_rate_per_hour": public reports per network address
   std::size_t status_lookups_per_hour = 60;  // key "status_lookups_per_hour": receipt lookups per address
-  std::string intake_unit;                   // key "intake_unit": unit receiving public reports ("" = root)
+  // key "stats_suppression_threshold": in public statistics exports, counts from 1 to this - 1 are
+  // shown as "<N" (docs/STATISTICS.md)
+  std::size_t stats_suppression_threshold = 5;
+  std::string intake_unit;  // key "intake_unit": unit receiving public reports ("" = root)
   // Channel webhooks (secrets: set them in the environment, never in a file others can read).
   std::string zalo_app_id;            // key "zalo_app_id"
   std::string zalo_oa_secret;         // key "zalo_oa_secret"

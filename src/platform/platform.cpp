@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "hotline/hotline.hpp"
 #include "report/report.hpp"
 #include "util/file.hpp"
 #include "util/hex.hpp"
@@ -129,6 +130,8 @@ Result<std::unique_ptr<Platform>> Platform::open(const Config& config) {
   if (!m) return m.error().with_context("database " + shown + ": auth migrations");
   m = report::migrate(*p->db_);
   if (!m) return m.error().with_context("database " + shown + ": report migrations");
+  m = hotline::migrate(*p->db_);
+  if (!m) return m.error().with_context("database " + shown + ": hotline migrations");
   return p;
 }
 

@@ -251,8 +251,9 @@ void put_text(std::vector<std::uint8_t>& out, std::string_view s) {
 }
 
 std::vector<std::uint8_t> contact_ad(std::string_view report_id) {
-  std::vector<std::uint8_t> ad(kContactAd.begin(), kContactAd.end());
-  ad.insert(ad.end(), report_id.begin(), report_id.end());
+  std::vector<std::uint8_t> ad(kContactAd.size() + report_id.size());
+  std::copy(kContactAd.begin(), kContactAd.end(), ad.begin());
+  std::copy(report_id.begin(), report_id.end(), ad.begin() + static_cast<std::ptrdiff_t>(kContactAd.size()));
   return ad;
 }
 
@@ -774,34 +775,20 @@ Result<std::string> find_by_code(store::Connection& c, std::string_view code) {
   return (*rows)[0].text(0);
 }
 
-Result<std::vector<ReportSummary>> list(store::Connection& c, const ListFilter& f) {
-  if (f.access.where.empty())
-    return make_error(ErrorCode::invalid_argument, "report list: an access filter is required");
-  if (f.limit < 1 || f.limit > 1000)
-    return make_error(ErrorCode::invalid_argument, "report list: limit must be 1..1000");
-  std::vector<Value> params = f.access.params;
-  auto next = [&](Value v) {
-    params.push_back(std::move(v));
-    return "$" + std::to_string(params.size());
-  };
-  std::string sql =
-      "SELECT id, code, channel, category, platform, danger_now, contact_sealed IS NOT NULL, unit_id, "
-      "owner_id, "
-      "state, priority, received_us, updated_us, (SELECT COUNT(*) FROM report_evidence WHERE "
-      "report_evidence.report_id = report_reports.id AND report_evidence.state = 'stored') FROM "
-      "report_reports "
-      "WHERE (" +
-      f.access.where + ")";
-  if (f.state) sql += " AND state = " + next(std::string(to_string(*f.state)));
-  if (f.unit) sql += " AND unit_id = " + next(*f.unit);
-  if (f.min_priority) sql += " AND priority >= " + next(std::int64_t{static_cast<int>(*f.min_priority)});
-  sql += " ORDER BY priority DESC, received_us ASC, id ASC LIMIT " + next(static_cast<std::int64_t>(f.limit));
-  sql += " OFFSET " + next(static_cast<std::int64_t>(f.offset));
-  auto rows = c.query(sql, params);
-  if (!rows) return rows.error();
+namespace {
+
+// The columns summaries() reads, in its order.
+constexpr const char* kSummaryColumns =
+    "SELECT id, code, channel, category, platform, danger_now, contact_sealed IS NOT NULL, unit_id, "
+    "owner_id, "
+    "state, priority, received_us, updated_us, (SELECT COUNT(*) FROM report_evidence WHERE "
+    "report_evidence.report_id = report_reports.id AND report_evidence.state = 'stored'), age_band "
+    "FROM report_reports ";
+
+std::vector<ReportSummary> summaries(const std::vector<store::Row>& rows) {
   std::vector<ReportSummary> out;
-  out.reserve(rows->size());
-  for (const auto& row : *rows) {
+  out.reserve(rows.size());
+  for (const auto& row : rows) {
     ReportSummary s;
     s.id = row.text(0);
     s.code = row.text(1);
@@ -817,9 +804,104 @@ Result<std::vector<ReportSummary>> list(store::Connection& c, const ListFilter& 
     s.received_at = from_micros(row.integer(11));
     s.updated_at = from_micros(row.integer(12));
     s.evidence_count = row.integer(13);
+    s.age_band = row.text(14);
     out.push_back(std::move(s));
   }
   return out;
+}
+
+// Appends a parameter and returns its placeholder.
+std::string bind(std::vector<Value>& params, Value v) {
+  params.push_back(std::move(v));
+  return "$" + std::to_string(params.size());
+}
+
+}  // namespace
+
+Result<std::vector<ReportSummary>> list(store::Connection& c, const ListFilter& f) {
+  if (f.access.where.empty())
+    return make_error(ErrorCode::invalid_argument, "report list: an access filter is required");
+  if (f.limit < 1 || f.limit > 1000)
+    return make_error(ErrorCode::invalid_argument, "report list: limit must be 1..1000");
+  std::vector<Value> params = f.access.params;
+  std::string sql = std::string(kSummaryColumns) + "WHERE (" + f.access.where + ")";
+  if (f.state) sql += " AND state = " + bind(params, std::string(to_string(*f.state)));
+  if (f.unit) sql += " AND unit_id = " + bind(params, *f.unit);
+  if (f.min_priority)
+    sql += " AND priority >= " + bind(params, std::int64_t{static_cast<int>(*f.min_priority)});
+  sql += " ORDER BY priority DESC, received_us ASC, id ASC LIMIT " +
+         bind(params, static_cast<std::int64_t>(f.limit));
+  sql += " OFFSET " + bind(params, static_cast<std::int64_t>(f.offset));
+  auto rows = c.query(sql, params);
+  if (!rows) return rows.error();
+  return summaries(*rows);
+}
+
+Result<QueuePage> queue(store::Connection& c, const auth::SqlFilter& access, std::size_t limit,
+                        std::size_t offset) {
+  if (access.where.empty())
+    return make_error(ErrorCode::invalid_argument, "report queue: an access filter is required");
+  if (limit < 1 || limit > 1000)
+    return make_error(ErrorCode::invalid_argument, "report queue: limit must be 1..1000");
+  std::vector<Value> params = access.params;
+  const std::string waiting =
+      "WHERE (" + access.where + ") AND state = " + bind(params, std::string("received"));
+  QueuePage page;
+  auto count = c.query("SELECT COUNT(*) FROM report_reports " + waiting, params);
+  if (!count) return count.error();
+  page.total = (*count)[0].integer(0);
+  // The age band's rank: its position in the taxonomy (youngest first), unknown last.
+  std::string rank = "CASE age_band";
+  const auto bands = taxonomy::age_bands();
+  for (std::size_t i = 0; i < bands.size(); ++i) {
+    if (bands[i].key == "unknown") continue;
+    rank += " WHEN " + bind(params, std::string(bands[i].key)) + " THEN " +
+            bind(params, static_cast<std::int64_t>(i));
+  }
+  rank += " ELSE " + bind(params, static_cast<std::int64_t>(bands.size())) + " END";
+  std::string sql = std::string(kSummaryColumns) + waiting + " ORDER BY priority DESC, " + rank +
+                    ", received_us ASC, id ASC LIMIT " + bind(params, static_cast<std::int64_t>(limit)) +
+                    " OFFSET " + bind(params, static_cast<std::int64_t>(offset));
+  auto rows = c.query(sql, params);
+  if (!rows) return rows.error();
+  page.items = summaries(*rows);
+  return page;
+}
+
+namespace {
+
+// Why a conditional update changed nothing: not_found, or conflict when the report exists.
+Status explain_no_change(store::Connection& tx, std::string_view report_id, const char* conflict) {
+  std::vector<Value> params{std::string(report_id)};
+  auto rows = tx.query("SELECT 1 FROM report_reports WHERE id = $1", params);
+  if (!rows) return rows.error();
+  if (rows->empty()) return make_error(ErrorCode::not_found, "no such report");
+  return make_error(ErrorCode::conflict, conflict);
+}
+
+}  // namespace
+
+Status claim(store::Connection& tx, std::string_view report_id, std::string_view user, Timestamp now) {
+  if (!detail::is_identifier(user, audit::kMaxIdLength))
+    return make_error(ErrorCode::invalid_argument, "report owner: not a user id");
+  std::vector<Value> params{std::string(user), micros(now), std::string(report_id)};
+  auto changed = tx.execute(
+      "UPDATE report_reports SET owner_id = $1, updated_us = $2 WHERE id = $3 AND state = 'received' AND "
+      "(owner_id = '' OR owner_id = $1)",
+      params);
+  if (!changed) return changed.error();
+  if (*changed == 1) return {};
+  return explain_no_change(tx, report_id, "another counsellor holds this report, or it is no longer waiting");
+}
+
+Status release(store::Connection& tx, std::string_view report_id, std::string_view user, Timestamp now) {
+  std::vector<Value> params{micros(now), std::string(report_id)};
+  std::string sql = "UPDATE report_reports SET owner_id = '', updated_us = $1 WHERE id = $2";
+  if (!user.empty()) sql += " AND (owner_id = '' OR owner_id = " + bind(params, std::string(user)) + ")";
+  auto changed = tx.execute(sql, params);
+  if (!changed) return changed.error();
+  if (*changed == 1) return {};
+  return explain_no_change(tx, report_id, "another counsellor holds this report");
 }
 
 Status set_state(store::Connection& tx, std::string_view report_id, State state, Timestamp now) {

@@ -206,6 +206,7 @@ struct ReportSummary {
   Timestamp received_at{};
   Timestamp updated_at{};
   std::int64_t evidence_count = 0;
+  std::string age_band;  // the child's, as the reporter gave it ("" unknown)
 };
 
 struct ListFilter {
@@ -224,6 +225,30 @@ struct ListFilter {
 // The reports the filter keeps, by priority (urgent first), then oldest received first, then id.
 // invalid_argument for an empty access filter or a limit out of range.
 Result<std::vector<ReportSummary>> list(store::Connection& c, const ListFilter& filter);
+
+// ---- The counsellors' queue ----
+
+// Reports waiting for a counsellor (state received) inside `access`, most urgent first: priority
+// (urgent: a child in danger now; high: known material matched), then the child's age band
+// (youngest first, in taxonomy::age_bands() order; unknown last), then the longest waiting, then
+// id. `total` counts every waiting report inside `access`, not only the page.
+struct QueuePage {
+  std::int64_t total = 0;
+  std::vector<ReportSummary> items;
+};
+// invalid_argument for an empty access filter or a limit outside 1..1000.
+Result<QueuePage> queue(store::Connection& c, const auth::SqlFilter& access, std::size_t limit = 100,
+                        std::size_t offset = 0);
+
+// Takes a waiting report for `user` (sets owner_id) so that no other counsellor takes it too; the
+// check and the change are one statement, so of two counsellors racing exactly one wins. Taking a
+// report one already holds succeeds. not_found for an unknown report; conflict when another user
+// holds it or it is no longer waiting (state other than received).
+Status claim(store::Connection& tx, std::string_view report_id, std::string_view user, Timestamp now);
+// Gives a held report back to the queue (owner_id ""). Releasing a report nobody holds succeeds.
+// `user` empty releases whoever holds it (a supervisor's decision, checked by the caller); otherwise
+// conflict when another user holds it. not_found for an unknown report.
+Status release(store::Connection& tx, std::string_view report_id, std::string_view user, Timestamp now);
 
 // Moves a report to `state` (any state to any other) and sets its update time. not_found for an
 // unknown id.

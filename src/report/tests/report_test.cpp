@@ -644,6 +644,84 @@ TEST_P(ReportTest, EvidencePerReportIsLimited) {
   EXPECT_EQ(add(rc.report_id, sample_file('1'), at_second(3)).error().code, ErrorCode::limit_exceeded);
 }
 
+TEST_P(ReportTest, QueueOrdersByDangerKnownMaterialAgeAndWaiting) {
+  auto with_age = [](std::string age, bool danger = false) {
+    NewReport r = sample();
+    r.age_band = std::move(age);
+    r.danger_now = danger;
+    return r;
+  };
+  const Receipt teen_old = make(with_age("15_17"), at_second(1));
+  const Receipt unknown_age = make(with_age(""), at_second(2));
+  const Receipt small_child = make(with_age("under_6"), at_second(5));
+  const Receipt teen_new = make(with_age("15_17"), at_second(6));
+  const Receipt danger_teen = make(with_age("15_17", true), at_second(9));
+  const Receipt known = make(with_age("11_14"), at_second(8));
+  EvidenceFile file = sample_file('3');
+  file.known = true;
+  file.match = MatchSummary{"national", 7, 0, "sha256", ""};
+  ASSERT_TRUE(add(known.report_id, file, at_second(8)).ok());
+  const Receipt handled = make(with_age("under_6"), at_second(0));
+  {
+    store::Transaction tx(*db_);
+    ASSERT_TRUE(set_state(*db_, handled.report_id, State::in_review, at_second(3)).ok());
+    ASSERT_TRUE(tx.commit().ok());
+  }
+
+  const auth::SqlFilter all{"1 = 1", {}};
+  auto page = queue(*db_, all);
+  ASSERT_TRUE(page.ok()) << page.error().message;
+  EXPECT_EQ(page->total, 6);
+  std::vector<std::string> order;
+  for (const auto& s : page->items) order.push_back(s.id);
+  EXPECT_EQ(order, (std::vector<std::string>{danger_teen.report_id, known.report_id, small_child.report_id,
+                                             teen_old.report_id, teen_new.report_id, unknown_age.report_id}));
+  EXPECT_EQ(page->items[2].age_band, "under_6");
+
+  // Paging keeps the order and the total.
+  page = queue(*db_, all, 2, 3);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->total, 6);
+  ASSERT_EQ(page->items.size(), 2u);
+  EXPECT_EQ(page->items[0].id, teen_old.report_id);
+  EXPECT_EQ(queue(*db_, all, 0).error().code, ErrorCode::invalid_argument);
+  EXPECT_EQ(queue(*db_, auth::SqlFilter{}).error().code, ErrorCode::invalid_argument);
+}
+
+TEST_P(ReportTest, OneCounsellorAtATimeHoldsAReport) {
+  const Receipt r = make(sample(), at_second(1));
+  auto in_tx = [&](auto fn) {
+    store::Transaction tx(*db_);
+    Status s = fn();
+    EXPECT_TRUE(tx.commit().ok());
+    return s;
+  };
+  EXPECT_TRUE(in_tx([&] { return claim(*db_, r.report_id, "user-a", at_second(2)); }).ok());
+  EXPECT_TRUE(in_tx([&] { return claim(*db_, r.report_id, "user-a", at_second(3)); }).ok()) << "already mine";
+  Status other = in_tx([&] { return claim(*db_, r.report_id, "user-b", at_second(4)); });
+  ASSERT_FALSE(other.ok());
+  EXPECT_EQ(other.error().code, ErrorCode::conflict);
+  EXPECT_EQ(get(*db_, keys_, r.report_id)->owner, "user-a");
+  Status steal = in_tx([&] { return release(*db_, r.report_id, "user-b", at_second(5)); });
+  EXPECT_EQ(steal.error().code, ErrorCode::conflict);
+
+  // Released, it can be taken by another; a supervisor's release (no user) frees it whoever holds it.
+  EXPECT_TRUE(in_tx([&] { return release(*db_, r.report_id, "user-a", at_second(6)); }).ok());
+  EXPECT_EQ(get(*db_, keys_, r.report_id)->owner, "");
+  EXPECT_TRUE(in_tx([&] { return claim(*db_, r.report_id, "user-b", at_second(7)); }).ok());
+  EXPECT_TRUE(in_tx([&] { return release(*db_, r.report_id, "", at_second(8)); }).ok());
+  EXPECT_EQ(get(*db_, keys_, r.report_id)->owner, "");
+
+  // A report no longer waiting cannot be taken; an unknown one is not found.
+  EXPECT_TRUE(in_tx([&] { return set_state(*db_, r.report_id, State::in_review, at_second(9)); }).ok());
+  EXPECT_EQ(in_tx([&] { return claim(*db_, r.report_id, "user-a", at_second(10)); }).error().code,
+            ErrorCode::conflict);
+  EXPECT_EQ(in_tx([&] { return claim(*db_, std::string(32, 'f'), "user-a", at_second(10)); }).error().code,
+            ErrorCode::not_found);
+  EXPECT_EQ(in_tx([&] { return release(*db_, std::string(32, 'f'), "user-a", at_second(10)); }).error().code,
+            ErrorCode::not_found);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, ReportTest,
                          ::testing::Values(store::Engine::sqlite, store::Engine::postgresql), engine_name);
 
