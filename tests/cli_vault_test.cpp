@@ -10,7 +10,11 @@
 #include <random>
 #include <sstream>
 
+#include "platform/platform.hpp"
+#include "report/keys.hpp"
+#include "report/report.hpp"
 #include "run_command.hpp"
+#include "store/store.hpp"
 #include "vault/vault.hpp"
 
 namespace baove {
@@ -200,6 +204,87 @@ TEST_F(CliVault, NothingIsCreatedWhereNothingIs) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(contains(r.err, "no vault at")) << r.err;
   EXPECT_FALSE(fs::exists(dir_ / "elsewhere"));
+}
+
+// Objects a crash left behind (no evidence record refers to them) are shredded once old enough;
+// referenced objects, recent ones and one stored again by a duplicate upload are kept.
+TEST_F(CliVault, SweepShredsOnlyOldObjectsNoEvidenceRefersTo) {
+  auto dry = run_command({BAOVE_EXE, "vault", "sweep", "--dry-run", "--data-dir", "data"}, "", dir_.string());
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_TRUE(contains(dry.err, "0 older than 24 h")) << dry.err;
+
+  // Everything is made two days old; then one object gets an evidence record and one is stored
+  // again (a duplicate upload).
+  std::vector<std::string> ids;
+  for (const auto& [id, content] : contents_) ids.push_back(id);
+  auto v = vault::Vault::open(vault_dir(), key_file());
+  ASSERT_TRUE(v.ok());
+  for (const auto& id : ids)
+    fs::last_write_time(v->object_path(id), fs::file_time_type::clock::now() - std::chrono::hours(48));
+  const std::string referenced = ids[0], renewed = ids[1];
+  {
+    std::istringstream again(contents_[renewed]);
+    auto put = v->put(again);
+    ASSERT_TRUE(put.ok());
+    EXPECT_FALSE(put->stored);
+  }
+  platform::Config config;
+  config.data_dir = dir_ / "data";
+  auto p = platform::Platform::open(config);
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  auto keys = report::Keys::load_or_create(config.data_dir / "keys" / "report.key");
+  ASSERT_TRUE(keys.ok());
+  const auto now = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+  {
+    store::Connection& db = (*p)->db();
+    store::Transaction tx(db);
+    ASSERT_TRUE(tx.started().ok());
+    report::NewReport r;
+    r.channel = "web";
+    r.category = "sexual_abuse";
+    r.unit = "unit-test";
+    auto receipt = report::create(db, *keys, r, now);
+    ASSERT_TRUE(receipt.ok()) << receipt.error().message;
+    report::EvidenceFile f;
+    f.sha256 = referenced;
+    f.size = contents_[referenced].size();
+    f.md5 = std::string(32, '0');
+    f.sha1 = std::string(40, '0');
+    f.media_type = "application/octet-stream";
+    ASSERT_TRUE(report::add_evidence(db, receipt->report_id, f, now).ok());
+    ASSERT_TRUE(tx.commit().ok());
+  }
+
+  dry = run_command({BAOVE_EXE, "vault", "sweep", "--dry-run", "--data-dir", "data"}, "", dir_.string());
+  ASSERT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_TRUE(contains(dry.err, "4 older than 24 h, 3 referenced by no evidence")) << dry.err;
+  for (std::size_t i = 2; i < ids.size(); ++i) EXPECT_TRUE(contains(dry.out, "unreferenced " + ids[i]));
+  for (const auto& id : ids) EXPECT_TRUE(v->contains(id).value()) << "a dry run destroys nothing";
+
+  auto swept = run_command({BAOVE_EXE, "vault", "sweep", "--data-dir", "data"}, "", dir_.string());
+  ASSERT_EQ(swept.exit_code, 0) << swept.err;
+  EXPECT_TRUE(contains(swept.err, "3 destroyed, 0 kept, 0 failed")) << swept.err;
+  EXPECT_TRUE(v->contains(referenced).value());
+  EXPECT_TRUE(v->contains(renewed).value());
+  for (std::size_t i = 2; i < ids.size(); ++i) {
+    EXPECT_FALSE(v->contains(ids[i]).value()) << ids[i];
+    EXPECT_TRUE(contains(swept.out, "destroyed " + ids[i]));
+  }
+  std::ostringstream out;
+  ASSERT_TRUE(v->get(referenced, out).ok());
+  EXPECT_EQ(out.str(), contents_[referenced]);
+
+  // Each destruction is in the audit log.
+  auto rows = (*p)->db().query(
+      "SELECT COUNT(*) FROM audit_events WHERE action = 'delete' AND object_type = 'vault_object' AND reason "
+      "= "
+      "'vault-sweep'");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ((*rows)[0].integer(0), 3);
+
+  auto again = run_command({BAOVE_EXE, "vault", "sweep", "--older-than-hours", "0", "--data-dir", "data"}, "",
+                           dir_.string());
+  EXPECT_NE(again.exit_code, 0) << "an age under an hour is refused";
 }
 
 }  // namespace

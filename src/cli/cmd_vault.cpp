@@ -6,6 +6,13 @@
 //   verify       decrypts every object and checks its SHA-256; progress on standard error
 //                ("verified N/M"); every bad object named on standard output. Exit 1 when any is bad.
 //   rotate-key   re-wraps every object key under a new master key without touching the content.
+//   sweep        crypto-shreds objects that no evidence record refers to and that were last stored
+//                more than --older-than-hours ago (default 24, at least 1): what a crash between
+//                storing a file and committing its report, or between a destruction's commit and
+//                its shredding, leaves behind. --dry-run only lists them. Each destruction is
+//                audited (action delete, object type vault_object, reason vault-sweep) before it is
+//                done. Safe while `baove serve` runs: an object stored again (a duplicate upload)
+//                counts as new, and the age check is made again under the vault's lock.
 //
 // Rotation, and how an interrupted one is finished (the resume rule):
 //   1. a new key is generated and saved as keys/vault.key.new (mode 0600, fsynced);
@@ -24,6 +31,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -32,11 +40,16 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "audit/audit.hpp"
 #include "cli/commands.hpp"
 #include "platform/config.hpp"
+#include "platform/platform.hpp"
+#include "report/report.hpp"
+#include "store/store.hpp"
 #include "vault/vault.hpp"
 
 namespace baove::cli {
@@ -50,6 +63,8 @@ constexpr int kUsage = 2;
 struct VaultArgs {
   std::string config_file;
   std::string data_dir;
+  int older_than_hours = 24;
+  bool dry_run = false;
 };
 
 int fail(const std::string& message) {
@@ -192,11 +207,80 @@ int run_rotate(const VaultArgs& a) {
   return 0;
 }
 
+int run_sweep(const VaultArgs& a) {
+  platform::Overrides flags;
+  if (!a.data_dir.empty()) flags["data_dir"] = a.data_dir;
+  auto config = platform::load_config(a.config_file, flags, [](const char* n) { return std::getenv(n); });
+  if (!config) {
+    std::cerr << "baove: " << config.error().message << "\n";
+    return kUsage;
+  }
+  std::error_code ec;
+  if (!fs::is_directory(config->vault_path() / "objects", ec))
+    return fail("no vault at " + config->vault_path().string());
+  auto p = platform::Platform::open(*config);
+  if (!p) return fail(p.error().message);
+  platform::Platform& platform = **p;
+  vault::Vault& v = platform.vault();
+  auto ids = v.list();
+  if (!ids) return fail(ids.error().message);
+  const auto cutoff = fs::file_time_type::clock::now() - std::chrono::hours(a.older_than_hours);
+  std::vector<std::string> old;
+  for (const auto& id : *ids) {
+    auto t = v.stored_at(id);
+    if (t && *t < cutoff) old.push_back(id);
+  }
+  std::size_t orphans = 0, destroyed = 0, kept = 0, failed = 0;
+  constexpr std::size_t kBatch = 500;
+  for (std::size_t at = 0; at < old.size(); at += kBatch) {
+    const std::span<const std::string> batch(old.data() + at, std::min(kBatch, old.size() - at));
+    auto unreferenced = report::unreferenced(platform.db(), batch);
+    if (!unreferenced) return fail(unreferenced.error().message);
+    for (const auto& id : *unreferenced) {
+      ++orphans;
+      if (a.dry_run) {
+        std::printf("unreferenced %s\n", id.c_str());
+        continue;
+      }
+      audit::Event e;
+      e.time = std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
+      e.action = audit::Action::remove;
+      e.object_type = "vault_object";
+      e.object_id = id;
+      e.reason = "vault-sweep";
+      store::Transaction tx(platform.db());
+      Status s = tx.started();
+      if (s) {
+        auto seq = platform.audit_log().append(platform.db(), e);
+        s = seq ? tx.commit() : Status(seq.error());
+      }
+      if (s) s = v.destroy_if_stored_before(id, cutoff);
+      if (s) {
+        ++destroyed;
+        std::printf("destroyed %s\n", id.c_str());
+      } else if (s.error().code == ErrorCode::conflict || s.error().code == ErrorCode::not_found) {
+        ++kept;  // stored again meanwhile, or gone already
+      } else {
+        ++failed;
+        std::fprintf(stderr, "baove: %s: %s\n", id.c_str(), s.error().message.c_str());
+      }
+    }
+  }
+  std::fprintf(stderr, "%zu objects, %zu older than %d h, %zu referenced by no evidence; %s\n", ids->size(),
+               old.size(), a.older_than_hours, orphans,
+               a.dry_run ? "nothing destroyed (dry run)"
+                         : (std::to_string(destroyed) + " destroyed, " + std::to_string(kept) + " kept, " +
+                            std::to_string(failed) + " failed")
+                               .c_str());
+  return failed == 0 ? 0 : kFailed;
+}
+
 }  // namespace
 
 void register_vault(CLI::App& app, Registry& registry) {
   auto args = std::make_shared<VaultArgs>();
-  auto* cmd = app.add_subcommand("vault", "The encrypted evidence vault: verify it, rotate its master key");
+  auto* cmd = app.add_subcommand(
+      "vault", "The encrypted evidence vault: verify it, rotate its master key, sweep orphans");
   cmd->require_subcommand(1);
   auto common = [&](CLI::App* c) {
     c->add_option("--config", args->config_file, "Configuration file (as for baove serve)");
@@ -214,6 +298,16 @@ void register_vault(CLI::App& app, Registry& registry) {
       "keys/vault.key); run it again to finish an interrupted rotation. Stop baove serve first.");
   common(rotate);
   rotate->callback([args, &registry] { registry.exit_code = run_rotate(*args); });
+
+  auto* sweep = cmd->add_subcommand(
+      "sweep",
+      "Crypto-shred objects no evidence record refers to, last stored more than --older-than-hours ago "
+      "(left by crashes); each destruction is audited first");
+  common(sweep);
+  sweep->add_option("--older-than-hours", args->older_than_hours, "Minimum age in hours (default 24)")
+      ->check(CLI::Range(1, 24 * 365));
+  sweep->add_flag("--dry-run", args->dry_run, "Only list what would be destroyed");
+  sweep->callback([args, &registry] { registry.exit_code = run_sweep(*args); });
 }
 
 }  // namespace baove::cli

@@ -670,7 +670,11 @@ Result<PutResult> Vault::put(const Source& source, const PutOptions& options) {
     if (!made) return made.error();
     if (*made) BAOVE_TRY(fsync_dir(root_ / "objects"));
     if (path_exists(obj_path) && path_exists(key_file)) {
-      result.stored = false;  // the same content is stored already; the temporary files go
+      // The same content is stored already; the temporary files go. Its time is renewed, so that
+      // a sweep of objects nothing refers to spares it until the caller's record is committed.
+      if (::utimensat(AT_FDCWD, obj_path.c_str(), nullptr, 0) != 0)
+        return errno_error(ErrorCode::io, obj_path, "cannot renew the object's time", errno);
+      result.stored = false;
       return result;
     }
     if (::rename(key_tmp.path().c_str(), key_file.c_str()) != 0) {
@@ -749,13 +753,30 @@ Result<std::vector<std::string>> Vault::list() const {
   return ids;
 }
 
-Status Vault::destroy(std::string_view id) {
+Status Vault::destroy(std::string_view id) { return destroy_if_stored_before(id, fs::file_time_type::max()); }
+
+Result<fs::file_time_type> Vault::stored_at(std::string_view id) const {
+  if (!valid_id(id))
+    return make_error(ErrorCode::invalid_argument, "an object id is 64 lower-case hex digits");
+  std::error_code ec;
+  const auto t = fs::last_write_time(object_path(id), ec);
+  if (ec) return make_error(ErrorCode::not_found, "object " + std::string(id) + ": not in the vault");
+  return t;
+}
+
+Status Vault::destroy_if_stored_before(std::string_view id, fs::file_time_type cutoff) {
   if (!valid_id(id))
     return make_error(ErrorCode::invalid_argument, "an object id is 64 lower-case hex digits");
   const fs::path obj_path = object_path(id);
   const fs::path key_file = key_path(id);
   auto lock = Lock::take(root_);
   if (!lock) return lock.error();
+  if (cutoff != fs::file_time_type::max()) {
+    std::error_code ec;
+    const auto t = fs::last_write_time(obj_path, ec);
+    if (!ec && t >= cutoff)
+      return make_error(ErrorCode::conflict, "object " + std::string(id) + ": stored again since the cutoff");
+  }
   const bool have_key = path_exists(key_file);
   if (!path_exists(obj_path) && !have_key) {
     return make_error(ErrorCode::not_found, "object " + std::string(id) + ": not in the vault");

@@ -140,6 +140,13 @@ class Vault {
   // Destroys the object: its wrapped key is overwritten and removed first (crypto-shredding),
   // then the encrypted content. not_found when there is no such object.
   Status destroy(std::string_view id);
+  // The same, but only when the object was last stored before `cutoff` (put() of content the
+  // vault holds already marks it stored now): conflict otherwise. The check and the destruction
+  // hold the vault's lock together, so a put() racing a sweep either comes before the check (and
+  // the object is kept) or after the destruction (and stores it again).
+  Status destroy_if_stored_before(std::string_view id, std::filesystem::file_time_type cutoff);
+  // When the object was last stored (the modification time of its file). not_found without it.
+  Result<std::filesystem::file_time_type> stored_at(std::string_view id) const;
 
   // Re-wraps every object's key with `new_key` without touching the content; each key file is
   // replaced atomically, so a crash leaves every object readable by the old key or the new one.
