@@ -82,6 +82,14 @@ int serve(const ServeArgs& args) {
   so.body_limit = config->body_limit_bytes;
   so.request_timeout = config->request_timeout;
   so.header_timeout = config->idle_timeout;
+  for (const auto& proxy : config->trusted_proxies) {
+    const std::string ip = http::canonical_ip(proxy);
+    if (ip.empty()) {
+      std::cerr << "baove serve: trusted_proxies: not an IP address: " << proxy << "\n";
+      return 2;
+    }
+    so.trusted_proxies.push_back(ip);
+  }
   http::Metrics metrics;
   api::ApiOptions ao;
   ao.workers = config->workers;

@@ -1,6 +1,7 @@
 // The only translation unit that includes Boost.Beast.
 #include "http/server.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -58,6 +59,43 @@ std::string address_text(const tcp::endpoint& ep) {
 }
 
 }  // namespace
+
+std::string canonical_ip(std::string_view text) {
+  boost::system::error_code ec;
+  auto a = asio::ip::make_address(std::string(text), ec);
+  if (ec) return {};
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+  return a.to_string();
+}
+
+std::string client_address(std::string_view peer, std::span<const std::string> forwarded_for,
+                           std::span<const std::string> trusted_proxies) {
+  auto trusted = [&](std::string_view a) {
+    return std::find(trusted_proxies.begin(), trusted_proxies.end(), a) != trusted_proxies.end();
+  };
+  std::string client(peer);
+  if (!trusted(client)) return client;
+  std::vector<std::string> hops;
+  for (const auto& header : forwarded_for) {
+    std::size_t start = 0;
+    while (start <= header.size()) {
+      std::size_t comma = header.find(',', start);
+      if (comma == std::string::npos) comma = header.size();
+      std::string_view hop(header.data() + start, comma - start);
+      while (!hop.empty() && (hop.front() == ' ' || hop.front() == '\t')) hop.remove_prefix(1);
+      while (!hop.empty() && (hop.back() == ' ' || hop.back() == '\t')) hop.remove_suffix(1);
+      hops.emplace_back(hop);
+      start = comma + 1;
+    }
+  }
+  for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
+    const std::string hop = canonical_ip(*it);
+    if (hop.empty()) break;
+    client = hop;
+    if (!trusted(hop)) break;
+  }
+  return client;
+}
 
 // One client connection. Lives on its own strand; `idle` is only touched there.
 struct Connection {
@@ -336,6 +374,12 @@ struct Server::Impl {
         std::string name(f.name_string());
         for (auto& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
         req.headers.push_back(Header{std::move(name), std::string(f.value())});
+      }
+      if (!opt.trusted_proxies.empty()) {
+        std::vector<std::string> forwarded;
+        for (const auto& h : req.headers)
+          if (h.name == "x-forwarded-for") forwarded.push_back(h.value);
+        req.remote_address = client_address(remote, forwarded, opt.trusted_proxies);
       }
       bool keep_alive = msg.keep_alive() && !stopping.load();
       const bool head = req.method == Method::head;

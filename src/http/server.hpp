@@ -17,7 +17,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "http/log.hpp"
 #include "http/metrics.hpp"
@@ -39,7 +41,22 @@ struct ServerOptions {
   std::chrono::milliseconds drain_timeout{std::chrono::seconds(20)};
   bool handle_signals = true;  // SIGTERM and SIGINT call stop()
   bool access_log = true;      // one log line per request
+  // Reverse proxies (IP addresses) whose X-Forwarded-For is believed: a request from one of them
+  // is attributed to the rightmost X-Forwarded-For address that is not itself a trusted proxy (see
+  // client_address()). Empty: the TCP peer is the client, and X-Forwarded-For is ignored.
+  std::vector<std::string> trusted_proxies;
 };
+
+// The client's address for a request from `peer` (canonical text) with `forwarded_for` (every
+// X-Forwarded-For header, in order): `peer` unless it is in `trusted_proxies`; then, walking the
+// forwarded list from the right, the first address that is not a trusted proxy. An entry that is
+// not an IP address ends the walk (the last trusted hop stays the client), so a client cannot
+// choose its address by sending the header itself: only the hops a trusted proxy appended count.
+// IPv4-mapped IPv6 addresses become IPv4. `trusted_proxies` holds canonical addresses.
+std::string client_address(std::string_view peer, std::span<const std::string> forwarded_for,
+                           std::span<const std::string> trusted_proxies);
+// The canonical text of an IP address, or "" when `text` is not one.
+std::string canonical_ip(std::string_view text);
 
 class Server {
  public:

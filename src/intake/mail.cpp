@@ -862,7 +862,9 @@ Result<MailMessage> parse_mail(std::string_view raw) {
 ChannelMessage to_channel_message(const MailMessage& mail) {
   ChannelMessage c;
   c.channel = "email";
-  c.external_id = mail.message_id;
+  // The sender chooses the Message-ID: keyed with the sender's address, so that a message forged
+  // with someone else's Message-ID is not taken for theirs and dropped as seen before.
+  c.external_id = "mail:" + hex(sha256(mail.from_address + '\n' + mail.message_id));
   c.sender_id = mail.from_address;
   c.sent_at_ms = mail.sent_at_ms;
   std::string text = mail.subject;

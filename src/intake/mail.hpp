@@ -73,7 +73,9 @@ struct MailMessage {
 // Parses one raw RFC 5322 message (see above).
 Result<MailMessage> parse_mail(std::string_view raw);
 
-// The message as a report's channel message: channel "email", external_id = message_id,
+// The message as a report's channel message: channel "email", external_id = "mail:" and the
+// SHA-256 (hex) of from_address, "\n" and message_id (the idempotency key: one sender's message seen
+// twice is one report; another sender reusing its Message-ID is not),
 // sender_id = from_address, text = subject, a blank line and the text (cut at a character
 // boundary to kMaxTextBytes; the full text stays in the MailMessage), links as found, and one
 // Attachment per mail attachment, in the same order, with an empty url (the bytes are in

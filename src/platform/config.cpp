@@ -44,6 +44,7 @@ constexpr std::string_view kKeys[] = {"listen",
                                       "facebook_app_secret",
                                       "facebook_verify_token",
                                       "fetch_allowed_hosts",
+                                      "trusted_proxies",
                                       "fetch_allow_local"};
 
 bool known_key(std::string_view key) {
@@ -61,6 +62,20 @@ std::string shown_key(std::string_view key) {
 
 Error bad_value(std::string_view key, const std::string& expected) {
   return make_error(ErrorCode::invalid_argument, "key '" + std::string(key) + "': " + expected);
+}
+
+std::string_view trim(std::string_view s);
+
+// The non-empty, trimmed items of a comma-separated list.
+std::vector<std::string_view> split_list(std::string_view value) {
+  std::vector<std::string_view> out;
+  while (!value.empty()) {
+    const auto comma = value.find(',');
+    const auto item = trim(value.substr(0, comma));
+    if (!item.empty()) out.push_back(item);
+    value = comma == std::string_view::npos ? std::string_view{} : value.substr(comma + 1);
+  }
+  return out;
 }
 
 std::string_view trim(std::string_view s) {
@@ -322,15 +337,16 @@ Status apply_setting(Config& config, std::string_view key, std::string_view valu
     } else {
       return bad_value(key, "expects true or false");
     }
+  } else if (key == "trusted_proxies") {
+    config.trusted_proxies.clear();
+    for (auto proxy : split_list(value)) {
+      if (proxy.size() > 64 || proxy.find_first_not_of("0123456789abcdefABCDEF.:") != std::string_view::npos)
+        return bad_value(key, "expects comma-separated IP addresses");
+      config.trusted_proxies.emplace_back(proxy);
+    }
   } else if (key == "fetch_allowed_hosts") {
     config.fetch_allowed_hosts.clear();
-    std::string_view rest = value;
-    while (!rest.empty()) {
-      const auto comma = rest.find(',');
-      const auto host = trim(rest.substr(0, comma));
-      if (!host.empty()) config.fetch_allowed_hosts.emplace_back(host);
-      rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-    }
+    for (auto host : split_list(value)) config.fetch_allowed_hosts.emplace_back(host);
   }
   return {};
 }

@@ -64,6 +64,10 @@ struct Config {
   std::string zalo_oa_secret;         // key "zalo_oa_secret"
   std::string facebook_app_secret;    // key "facebook_app_secret"
   std::string facebook_verify_token;  // key "facebook_verify_token"
+  // key "trusted_proxies": comma-separated IP addresses of the reverse proxies in front of the server
+  // whose X-Forwarded-For is believed (per-address limits and audit events then see the client, not
+  // the proxy); empty: X-Forwarded-For is ignored
+  std::vector<std::string> trusted_proxies;
   // key "fetch_allowed_hosts": comma-separated host suffixes attachments may be fetched from
   // key "fetch_allow_local": also fetch over plain http and from private or loopback addresses.
   // Only for tests and a local mirror: it opens the server to request forgery.

@@ -67,6 +67,7 @@ class ServerTest : public ::testing::Test {
           return error(400, "validation_failed", "refused early");
         },
         64 * 1024 * 1024);
+    router_.add(Method::get, "/whoami", [](Request& r) { return Response::json(200, r.remote_address); });
     router_.add(Method::get, "/throw", [](Request&) -> Response { throw std::runtime_error("x"); });
     router_.add(Method::get, "/metrics", [this](Request&) {
       Response r = Response::json(200, metrics_.render());
@@ -135,6 +136,51 @@ TEST_F(ServerTest, RoutingErrorsAreJson) {
   EXPECT_EQ(r->status, 200);
   EXPECT_TRUE(r->body.empty());
   EXPECT_EQ(r->header("content-length"), "17");
+}
+
+TEST(ClientAddress, OnlyTrustedProxiesMayNameTheClient) {
+  const std::vector<std::string> proxies{"10.0.0.2", "10.0.0.3"};
+  const std::vector<std::string> none;
+  // A direct client's header is ignored, whatever it says.
+  EXPECT_EQ(client_address("203.0.113.5", std::vector<std::string>{"198.51.100.1"}, proxies), "203.0.113.5");
+  EXPECT_EQ(client_address("10.0.0.2", std::vector<std::string>{"198.51.100.1"}, none), "10.0.0.2");
+  // Through a proxy: the hop the proxy appended.
+  EXPECT_EQ(client_address("10.0.0.2", std::vector<std::string>{"198.51.100.1"}, proxies), "198.51.100.1");
+  // A client that sends its own header cannot choose: the rightmost untrusted hop counts.
+  EXPECT_EQ(client_address("10.0.0.2", std::vector<std::string>{"1.2.3.4, 198.51.100.1"}, proxies),
+            "198.51.100.1");
+  // Two proxies in a row, over two headers, IPv6 and IPv4-mapped forms.
+  EXPECT_EQ(client_address("10.0.0.2", std::vector<std::string>{"2001:db8::1", "10.0.0.3"}, proxies),
+            "2001:db8::1");
+  EXPECT_EQ(client_address("10.0.0.2", std::vector<std::string>{"::ffff:198.51.100.9"}, proxies),
+            "198.51.100.9");
+  // Garbage ends the walk at the last trusted hop; no header leaves the proxy.
+  EXPECT_EQ(client_address("10.0.0.2", std::vector<std::string>{"1.2.3.4, unknown, 10.0.0.3"}, proxies),
+            "10.0.0.3");
+  EXPECT_EQ(client_address("10.0.0.2", none, proxies), "10.0.0.2");
+  EXPECT_EQ(canonical_ip("::ffff:127.0.0.1"), "127.0.0.1");
+  EXPECT_EQ(canonical_ip("not-an-ip"), "");
+}
+
+TEST_F(ServerTest, AForwardedClientIsSeenOnlyBehindATrustedProxy) {
+  ServerOptions opt;
+  opt.trusted_proxies = {"127.0.0.1"};
+  start(opt);
+  HttpClient c("127.0.0.1", port());
+  auto r = c.request("GET", "/whoami", {}, {"X-Forwarded-For: 6.6.6.6, 198.51.100.7"});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "198.51.100.7");
+  r = c.request("GET", "/whoami");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "127.0.0.1");
+}
+
+TEST_F(ServerTest, ForwardedForIsIgnoredWithoutTrustedProxies) {
+  start();
+  HttpClient c("127.0.0.1", port());
+  auto r = c.request("GET", "/whoami", {}, {"X-Forwarded-For: 198.51.100.7"});
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->body, "127.0.0.1");
 }
 
 TEST_F(ServerTest, BodiesOverTheRouteLimitGet413) {

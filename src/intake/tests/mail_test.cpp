@@ -97,7 +97,13 @@ TEST(Mail, GmailMultipartMixedWithAlternativeAndImage) {
 
   const ChannelMessage c = to_channel_message(m);
   EXPECT_EQ(c.channel, "email");
-  EXPECT_EQ(c.external_id, m.message_id);
+  EXPECT_EQ(c.external_id.substr(0, 5), "mail:");
+  EXPECT_EQ(c.external_id.size(), 5u + 64u);
+  EXPECT_EQ(to_channel_message(m).external_id, c.external_id) << "the same message, the same key";
+  MailMessage forged = m;
+  forged.from_address = "someone.else@example.com";
+  EXPECT_NE(to_channel_message(forged).external_id, c.external_id)
+      << "another sender's message is another report";
   EXPECT_EQ(c.sender_id, "nguyen.van.a@gmail.com");
   EXPECT_EQ(c.sent_at_ms, m.sent_at_ms);
   EXPECT_EQ(c.text, m.subject + "\n\n" + m.text);

@@ -174,6 +174,14 @@ TEST_F(ConfigTest, ValuesAreChecked) {
   EXPECT_TRUE(apply_setting(c, "database", "postgres://h/db").ok());
   EXPECT_TRUE(apply_setting(c, "database", "").ok());
   EXPECT_EQ(c.database_url(), "sqlite:var/baove.db");
+  EXPECT_TRUE(c.trusted_proxies.empty());
+  EXPECT_TRUE(apply_setting(c, "trusted_proxies", "10.0.0.2, ::1").ok());
+  EXPECT_EQ(c.trusted_proxies, (std::vector<std::string>{"10.0.0.2", "::1"}));
+  EXPECT_FALSE(apply_setting(c, "trusted_proxies", "proxy.example.org").ok());
+  EXPECT_EQ(c.stats_suppression_threshold, 5u);
+  EXPECT_TRUE(apply_setting(c, "stats_suppression_threshold", "10").ok());
+  EXPECT_EQ(c.stats_suppression_threshold, 10u);
+  EXPECT_FALSE(apply_setting(c, "stats_suppression_threshold", "1").ok());
 }
 
 }  // namespace
