@@ -783,6 +783,7 @@ void Api::Impl::add_hotline_routes(http::Router& r) {
                   if (pub != "true" && pub != "false") bad.emplace_back("public");
                   std::optional<hotline::Dimension> dimension;
                   hotline::BreakdownOptions breakdown_options;
+                  breakdown_options.filter = sq.filter;
                   if (!table) {
                     dimension = parse_dimension(req.query_param("dimension").value_or(""));
                     if (!dimension) bad.emplace_back("dimension");

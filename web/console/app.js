@@ -1,8 +1,10 @@
-// The staff console: login, the first-login steps (own password, TOTP enrolment) and the
-// administration sections. Plain ES modules, no build step; served by `baove serve` at /console/.
+// The staff console: login, the first-login steps (own password, TOTP enrolment), the hotline's
+// sections (queue, contact form, search, statistics) and the administration sections. Plain ES
+// modules, no build step; served by `baove serve` at /console/.
 
 import { api, ApiError, setCsrf } from './api.js';
 import { auditView } from './audit.js';
+import { contactView } from './contact.js';
 import {
   announce,
   clearInvalid,
@@ -13,11 +15,21 @@ import {
   showLocalErrors,
 } from './dom.js';
 import { keysView } from './keys.js';
+import { queueView } from './queue.js';
+import { searchView } from './search.js';
+import { statsView } from './stats.js';
 import { lang, setLang, setPageTitle, setText, storedLang, t } from './i18n.js';
 import { unitsView } from './units.js';
 import { usersView } from './users.js';
 
+// In this order: a user lands on the first section one of their roles may open, so counsellors
+// start at the queue and statisticians at the statistics. `nav` (default: roles) are the roles
+// that see the section in the navigation.
 const SECTIONS = [
+  { id: 'queue', key: 'section_queue', roles: ['counsellor', 'supervisor'], view: queueView },
+  { id: 'contact', key: 'section_contact', roles: ['counsellor', 'supervisor'], nav: ['counsellor'], view: contactView },
+  { id: 'search', key: 'section_search', roles: ['counsellor', 'supervisor'], view: searchView },
+  { id: 'stats', key: 'section_stats', roles: ['statistician', 'supervisor'], view: statsView },
   { id: 'users', key: 'section_users', roles: ['administrator', 'security_officer'], view: usersView },
   { id: 'units', key: 'section_units', roles: ['administrator', 'security_officer'], view: unitsView },
   { id: 'keys', key: 'section_keys', roles: ['administrator', 'security_officer'], view: keysView },
@@ -63,12 +75,22 @@ function sessionGone() {
   $('nav').hidden = true;
 }
 
-// The context handed to each section view.
+// The context handed to each section view. params: the parts of the address after the section
+// ("#/contact/new/ID" gives ['new', 'ID']).
 function context(token) {
   return {
     session: () => state.session,
     isAdmin: () => hasRole('administrator'),
+    hasRole,
+    params: currentParams(),
     current: () => token === state.renderToken,
+    // Draws the current section again (the address did not change).
+    reload: () => {
+      if (token === state.renderToken) {
+        clearMessages();
+        route();
+      }
+    },
     fail,
     // Re-reads the session (one's own grants changed) and redraws the navigation to match.
     refreshSession: async () => {
@@ -292,16 +314,29 @@ function visibleSections() {
   return SECTIONS.filter((s) => s.roles.some((r) => hasRole(r)));
 }
 
+// The section named by the address: "#/queue", "#/contact/ID" (or "#contact/ID").
 function currentSectionId() {
-  const m = /^#\/([a-z]+)/.exec(window.location.hash);
-  return m ? m[1] : '';
+  const m = /^#\/?([a-z]+)(?:\/|$)/.exec(window.location.hash);
+  return m && SECTIONS.some((s) => s.id === m[1]) ? m[1] : '';
+}
+
+function currentParams() {
+  const parts = window.location.hash.replace(/^#\/?/, '').split('/');
+  return parts.slice(1).filter(Boolean).map((p) => {
+    try {
+      return decodeURIComponent(p);
+    } catch {
+      return p;
+    }
+  });
 }
 
 function renderNav(activeId) {
   const list = $('nav-list');
   list.replaceChildren(
-    ...visibleSections().map((s) =>
-      h('li', {}, h('a', { href: `#/${s.id}`, t: s.key, 'aria-current': s.id === activeId ? 'page' : false }))),
+    ...visibleSections()
+      .filter((s) => (s.nav || s.roles).some((r) => hasRole(r)))
+      .map((s) => h('li', {}, h('a', { href: `#/${s.id}`, t: s.key, 'aria-current': s.id === activeId ? 'page' : false }))),
   );
   $('nav').hidden = false;
 }

@@ -278,6 +278,205 @@ export const STRINGS = {
     otype_bank_entry: 'Mục ngân hàng mã băm',
     otype_takedown: 'Yêu cầu gỡ bỏ',
     otype_statistics: 'Thống kê',
+
+    // hotline sections
+    section_queue: 'Hàng chờ',
+    section_contact: 'Ghi nhận cuộc gọi',
+    section_search: 'Tra cứu',
+    section_stats: 'Thống kê',
+    yes: 'Có',
+    no: 'Không',
+    none_recorded: '(không ghi nhận)',
+    not_recorded: '(không ghi nhận)',
+
+    // queue
+    queue_title: 'Hàng chờ xử lý',
+    queue_intro:
+      'Báo cáo và tin nhắn đang chờ tư vấn viên, khẩn cấp nhất ở trên: trẻ đang gặp nguy hiểm, rồi tài liệu xâm hại đã biết, rồi trẻ nhỏ tuổi hơn, rồi chờ lâu hơn. Danh sách tự cập nhật mỗi 15 giây.',
+    queue_caption: 'Các mục đang chờ, khẩn cấp nhất trước',
+    queue_summary: 'Đang hiển thị {shown} trên {total} mục đang chờ',
+    queue_summary_none: 'Không có mục nào đang chờ',
+    queue_empty: 'Hàng chờ trống: không có báo cáo nào đang chờ.',
+    queue_refresh: 'Cập nhật ngay',
+    queue_refreshed: 'Đã cập nhật hàng chờ: {shown} trên {total} mục.',
+    queue_updated: 'Cập nhật lúc {time}',
+    queue_update_failed: 'Không cập nhật được lúc {time}. Sẽ thử lại sau 15 giây.',
+    queue_paused_idle:
+      'Đã tạm dừng tự cập nhật vì lâu không có thao tác (để phiên làm việc tự kết thúc khi bạn vắng mặt). Nhấn “Cập nhật ngay” để xem mới nhất.',
+    queue_show_more: 'Xem thêm',
+    queue_take: 'Nhận',
+    queue_take_label: 'Nhận xử lý báo cáo {code}',
+    queue_continue: 'Tiếp tục',
+    queue_continue_label: 'Tiếp tục xử lý báo cáo {code}',
+    queue_release: 'Trả lại',
+    queue_release_label: 'Trả báo cáo {code} về hàng chờ',
+    queue_released: 'Đã trả báo cáo {code} về hàng chờ.',
+    queue_taken: 'Một tư vấn viên khác vừa nhận mục này. Hàng chờ đã được cập nhật.',
+    queue_release_conflict: 'Mục này đang do một tư vấn viên khác xử lý.',
+    col_report: 'Mã báo cáo',
+    col_priority: 'Mức độ',
+    col_channel: 'Kênh',
+    col_category: 'Loại vấn đề',
+    col_age_band: 'Độ tuổi của trẻ',
+    col_waiting: 'Đã chờ',
+    col_holder: 'Người xử lý',
+    badge_danger: 'Nguy hiểm ngay lúc này',
+    badge_known: 'Tài liệu xâm hại đã biết',
+    priority_normal: 'Thông thường',
+    holder_none: 'Chưa ai nhận',
+    holder_me: 'Bạn',
+    holder_other: 'Tư vấn viên khác',
+    wait_under_min: 'dưới 1 phút',
+    wait_min: '{n} phút',
+    wait_hours: '{h} giờ {m} phút',
+    wait_days: '{n} ngày',
+
+    // contact form
+    contact_new_title: 'Ghi nhận cuộc liên hệ',
+    contact_form_label: 'Phiếu ghi nhận cuộc liên hệ',
+    contact_keyboard_hint: 'Dùng được hoàn toàn bằng bàn phím: Tab để chuyển ô, Ctrl+Enter để lưu.',
+    legend_call: 'Cuộc gọi',
+    legend_child: 'Trẻ em',
+    legend_classification: 'Phân loại và kết quả',
+    legend_caller: 'Người liên hệ',
+    call_started: 'Bắt đầu lúc',
+    call_elapsed: 'Đã gọi:',
+    duration_label: 'Thời lượng (phút:giây)',
+    duration_hint: 'Tự điền theo đồng hồ cuộc gọi, có thể sửa. Nhập “12” nghĩa là 12 phút.',
+    timer_stop: 'Dừng đồng hồ',
+    timer_stopped: 'Đồng hồ đã dừng',
+    recorded_label: 'Lập hồ sơ cho cuộc liên hệ này',
+    child_gender: 'Giới tính của trẻ',
+    child_province: 'Tỉnh, thành phố của trẻ',
+    categories_label: 'Loại vấn đề',
+    categories_hint:
+      'Gõ để tìm (không cần dấu, ví dụ “xam hai”), dùng mũi tên lên/xuống rồi Enter để thêm. Có thể chọn nhiều loại.',
+    categories_matches: 'Các loại vấn đề khớp',
+    categories_chosen: 'Các loại đã chọn',
+    categories_count: '{n} loại khớp. Dùng mũi tên để chọn, Enter để thêm.',
+    categories_no_match: 'Không có loại nào khớp.',
+    category_added: 'Đã thêm: {name}.',
+    category_removed: 'Đã bỏ: {name}.',
+    category_remove: 'Bỏ loại {name}',
+    indepth_label: 'Tư vấn chuyên sâu',
+    outcome_none: '(chưa có)',
+    clip_notices_label: 'Số lượt thông báo kênh/clip',
+    clip_notices_hint: 'Số kênh hoặc clip có nội dung liên quan mà người gọi báo trong cuộc liên hệ này.',
+    notes_label: 'Ghi chú',
+    notes_hint: 'Được mã hóa khi lưu. Chỉ ghi họ tên trẻ em khi thật cần thiết.',
+    caller_phone_label: 'Số điện thoại người gọi',
+    caller_phone_hint: 'Chỉ lưu dưới dạng mã băm để nhận ra người gọi lại; không hiển thị lại.',
+    accounts_label: 'Tài khoản hoặc đường link liên quan',
+    accounts_hint: 'Mỗi dòng một tài khoản hoặc đường link (của người gọi hoặc của đối tượng).',
+    repeats_found: 'Người này đã liên hệ 111 trước đây: {n} lần.',
+    repeats_none: 'Chưa có liên hệ nào trước đây từ số điện thoại hoặc tài khoản này.',
+    repeats_caption: 'Các lần liên hệ trước đây, mới nhất trước',
+    repeats_title: 'Liên hệ trước đây từ cùng số điện thoại hoặc tài khoản',
+    contact_save: 'Lưu',
+    contact_save_hint: 'hoặc Ctrl+Enter',
+    contact_saved: 'Đã lưu cuộc liên hệ {id}.',
+    contact_saved_title: 'Đã lưu cuộc liên hệ',
+    contact_id: 'Mã cuộc liên hệ',
+    contact_open: 'Xem chi tiết',
+    next_in_queue: 'Nhận mục tiếp theo trong hàng chờ',
+    contact_new_another: 'Ghi nhận cuộc liên hệ mới',
+    err_duration_format: 'Nhập thời lượng dạng phút:giây (ví dụ 12:30) hoặc số phút.',
+    err_clip_notices: 'Nhập một số nguyên không âm.',
+    err_indepth_flag: 'Kết quả “Tư vấn chuyên sâu” cần đánh dấu ô Tư vấn chuyên sâu.',
+    err_phone_invalid: 'Số điện thoại không hợp lệ.',
+    err_account_invalid: 'Tài khoản hoặc đường link không hợp lệ.',
+    report_context_title: 'Báo cáo {code}',
+    report_code: 'Mã báo cáo',
+    col_received: 'Nhận lúc',
+    report_category: 'Loại vấn đề (người báo cáo chọn)',
+    report_links: 'Đường link',
+    report_accounts: 'Tài khoản',
+    report_evidence: 'Số tệp đính kèm',
+    report_description: 'Người báo cáo kể lại',
+    report_not_found: 'Không tìm thấy báo cáo này, hoặc bạn không có quyền xem.',
+
+    // contact detail
+    contact_detail_title: 'Cuộc liên hệ',
+    contact_facts: 'Thông tin cuộc liên hệ',
+    col_contact_start: 'Thời điểm',
+    col_duration: 'Thời lượng',
+    col_categories: 'Loại vấn đề',
+    col_indepth: 'Chuyên sâu',
+    linked_reports: 'Báo cáo liên kết',
+    caller_phone_kept: 'Có lưu số điện thoại người gọi',
+    contact_created: 'Ghi nhận lúc',
+    contact_not_found_title: 'Không tìm thấy cuộc liên hệ',
+    contact_not_found: 'Không tìm thấy cuộc liên hệ này, hoặc bạn không có quyền xem.',
+    go_search: 'Đến trang tra cứu',
+
+    // search
+    search_title: 'Tra cứu',
+    search_intro:
+      'Tìm theo mã báo cáo (BV-XXXXX-XXXXX), số điện thoại hoặc tài khoản, đường link. Kết quả phải khớp chính xác.',
+    search_label: 'Mã báo cáo, số điện thoại hoặc tài khoản',
+    search_hint: 'Số điện thoại viết theo cách nào cũng được (0912 345 678, +84 912 345 678).',
+    search_kind: 'Tìm theo',
+    search_kind_auto: 'Tự nhận biết',
+    search_kind_receipt: 'Mã báo cáo',
+    search_kind_phone: 'Số điện thoại',
+    search_kind_account: 'Tài khoản hoặc đường link',
+    search_will_use: 'Sẽ tìm theo: {kind}',
+    search_submit: 'Tìm',
+    search_found: 'Tìm theo {kind}: {contacts} cuộc liên hệ, {reports} báo cáo.',
+    search_contacts_caption: 'Các cuộc liên hệ tìm thấy, mới nhất trước',
+    search_reports_caption: 'Các báo cáo tìm thấy',
+    col_state: 'Tình trạng',
+    report_state_received: 'Đã nhận',
+    report_state_in_review: 'Đang xem xét',
+    report_state_action_taken: 'Đã xử lý',
+    report_state_closed: 'Đã đóng',
+    report_record_contact: 'Ghi nhận liên hệ',
+    report_record_contact_label: 'Ghi nhận liên hệ cho báo cáo {code}',
+
+    // statistics
+    stats_title: 'Thống kê Tổng đài 111',
+    stats_intro:
+      'Bảng số liệu báo cáo Bộ theo mẫu, tính từ các cuộc liên hệ đã ghi nhận, kèm biểu đồ. Năm tính theo giờ Việt Nam.',
+    stats_period: 'Khoảng thời gian',
+    stats_period_kind: 'Chọn theo',
+    stats_by_year: 'Theo năm',
+    stats_by_dates: 'Theo khoảng ngày',
+    stats_year: 'Năm',
+    stats_from: 'Từ ngày',
+    stats_to: 'Đến hết ngày',
+    stats_to_hint: 'Tính cả ngày này.',
+    stats_show: 'Xem thống kê',
+    stats_showing: 'Đang hiển thị:',
+    stats_caption_year: 'năm {year}',
+    stats_caption_range: 'từ {from} đến hết {to}',
+    stats_table_caption: 'Số liệu Tổng đài 111',
+    stats_col_row: 'Chỉ tiêu',
+    stats_col_count: 'Số lượng',
+    stats_of_which: 'trong đó:',
+    stats_not_additive: '(không cộng vào tổng)',
+    err_date: 'Nhập một ngày.',
+    err_date_order: 'Ngày kết thúc không được trước ngày bắt đầu.',
+    charts_title: 'Biểu đồ',
+    chart_trend_title: 'Số cuộc liên hệ theo loại vấn đề, {by}',
+    chart_by_year: 'theo năm',
+    chart_by_month: 'theo tháng',
+    chart_channels_title: 'Số cuộc liên hệ theo kênh',
+    chart_provinces_title: 'Số cuộc liên hệ có hồ sơ theo tỉnh, thành phố của trẻ',
+    chart_ages_title: 'Số cuộc liên hệ có hồ sơ theo độ tuổi của trẻ',
+    chart_axis_contacts: 'Số cuộc liên hệ',
+    chart_axis_year: 'Năm',
+    chart_axis_month: 'Tháng',
+    chart_bar_desc: 'Biểu đồ cột ngang. Số liệu đầy đủ có trong bảng đi kèm.',
+    chart_line_desc: 'Biểu đồ đường, mỗi đường là một loại vấn đề. Số liệu đầy đủ có trong bảng đi kèm.',
+    chart_no_data: 'Không có số liệu trong khoảng thời gian này.',
+    export_title: 'Xuất số liệu',
+    export_period: 'Khoảng thời gian:',
+    export_public: 'Để công bố (ẩn các số nhỏ)',
+    export_public_hint:
+      'Các số từ 1 đến 4 được thay bằng “<5”, và thêm ô được ẩn khi cần để không suy ngược ra được. Chỉ bỏ chọn khi dùng nội bộ.',
+    export_csv: 'Tải CSV',
+    export_xlsx: 'Tải XLSX (Excel)',
+    export_done: 'Đã tải tệp {file}.',
   },
 
   en: {
@@ -534,6 +733,204 @@ export const STRINGS = {
     otype_bank_entry: 'Hash bank entry',
     otype_takedown: 'Takedown request',
     otype_statistics: 'Statistics',
+
+    // hotline sections
+    section_queue: 'Queue',
+    section_contact: 'Record a call',
+    section_search: 'Search',
+    section_stats: 'Statistics',
+    yes: 'Yes',
+    no: 'No',
+    none_recorded: '(not recorded)',
+    not_recorded: '(not recorded)',
+
+    // queue
+    queue_title: 'Waiting queue',
+    queue_intro:
+      'Reports and messages waiting for a counsellor, most urgent first: a child in danger now, then known abuse material, then younger children, then the longest waiting. The list updates itself every 15 seconds.',
+    queue_caption: 'Items waiting, most urgent first',
+    queue_summary: '{shown} of {total} waiting items shown',
+    queue_summary_none: 'Nothing is waiting',
+    queue_empty: 'The queue is empty: no report is waiting.',
+    queue_refresh: 'Refresh now',
+    queue_refreshed: 'Queue refreshed: {shown} of {total} items.',
+    queue_updated: 'Updated at {time}',
+    queue_update_failed: 'Could not update at {time}. Trying again in 15 seconds.',
+    queue_paused_idle:
+      'Automatic updates are paused after a long time without activity (so that the session can end while you are away). Press "Refresh now" for the latest.',
+    queue_show_more: 'Show more',
+    queue_take: 'Take',
+    queue_take_label: 'Take report {code}',
+    queue_continue: 'Continue',
+    queue_continue_label: 'Continue with report {code}',
+    queue_release: 'Release',
+    queue_release_label: 'Put report {code} back in the queue',
+    queue_released: 'Report {code} is back in the queue.',
+    queue_taken: 'Another counsellor has just taken this item. The queue has been refreshed.',
+    queue_release_conflict: 'Another counsellor is handling this item.',
+    col_report: 'Report',
+    col_priority: 'Urgency',
+    col_channel: 'Channel',
+    col_category: 'Category',
+    col_age_band: "Child's age",
+    col_waiting: 'Waiting',
+    col_holder: 'Handled by',
+    badge_danger: 'In danger now',
+    badge_known: 'Known abuse material',
+    priority_normal: 'Normal',
+    holder_none: 'Nobody yet',
+    holder_me: 'You',
+    holder_other: 'Another counsellor',
+    wait_under_min: 'under 1 min',
+    wait_min: '{n} min',
+    wait_hours: '{h} h {m} min',
+    wait_days: '{n} days',
+
+    // contact form
+    contact_new_title: 'Record a contact',
+    contact_form_label: 'Contact record',
+    contact_keyboard_hint: 'Fully usable from the keyboard: Tab moves between fields, Ctrl+Enter saves.',
+    legend_call: 'The call',
+    legend_child: 'The child',
+    legend_classification: 'Classification and outcome',
+    legend_caller: 'The caller',
+    call_started: 'Started at',
+    call_elapsed: 'On the call for',
+    duration_label: 'Duration (minutes:seconds)',
+    duration_hint: 'Filled from the call timer; you can change it. "12" means 12 minutes.',
+    timer_stop: 'Stop the timer',
+    timer_stopped: 'Timer stopped',
+    recorded_label: 'Open a contact file for this contact',
+    child_gender: "Child's gender",
+    child_province: "Child's province or city",
+    categories_label: 'Categories',
+    categories_hint:
+      'Type to search (diacritics optional, e.g. "xam hai"), then the up/down arrows and Enter to add. Several may be chosen.',
+    categories_matches: 'Matching categories',
+    categories_chosen: 'Chosen categories',
+    categories_count: '{n} matching. Use the arrows to choose and Enter to add.',
+    categories_no_match: 'No category matches.',
+    category_added: 'Added: {name}.',
+    category_removed: 'Removed: {name}.',
+    category_remove: 'Remove category {name}',
+    indepth_label: 'In-depth counselling',
+    outcome_none: '(none yet)',
+    clip_notices_label: 'Channel or clip notices',
+    clip_notices_hint: 'How many channels or clips with related content the caller told us about in this contact.',
+    notes_label: 'Notes',
+    notes_hint: "Encrypted when saved. Write a child's name only when it is really needed.",
+    caller_phone_label: "Caller's phone number",
+    caller_phone_hint: 'Kept only as a keyed hash, to recognise a caller who calls again; never shown again.',
+    accounts_label: 'Accounts or links involved',
+    accounts_hint: "One account or link per line (the caller's or the offender's).",
+    repeats_found: 'This caller has contacted 111 before: {n} contacts.',
+    repeats_none: 'No earlier contact from this phone number or these accounts.',
+    repeats_caption: 'Earlier contacts, newest first',
+    repeats_title: 'Earlier contacts from the same phone number or accounts',
+    contact_save: 'Save',
+    contact_save_hint: 'or Ctrl+Enter',
+    contact_saved: 'Contact {id} saved.',
+    contact_saved_title: 'Contact saved',
+    contact_id: 'Contact id',
+    contact_open: 'Open it',
+    next_in_queue: 'Take the next in the queue',
+    contact_new_another: 'Record a new contact',
+    err_duration_format: 'Enter the duration as minutes:seconds (e.g. 12:30) or a number of minutes.',
+    err_clip_notices: 'Enter a whole number, 0 or more.',
+    err_indepth_flag: 'The outcome "In-depth counselling" needs the In-depth counselling box ticked.',
+    err_phone_invalid: 'This phone number is not valid.',
+    err_account_invalid: 'This account or link is not valid.',
+    report_context_title: 'Report {code}',
+    report_code: 'Report code',
+    col_received: 'Received',
+    report_category: 'Category (as the reporter chose)',
+    report_links: 'Links',
+    report_accounts: 'Accounts',
+    report_evidence: 'Attached files',
+    report_description: 'In the reporter’s words',
+    report_not_found: 'This report was not found, or it is not yours to see.',
+
+    // contact detail
+    contact_detail_title: 'Contact',
+    contact_facts: 'About this contact',
+    col_contact_start: 'When',
+    col_duration: 'Duration',
+    col_categories: 'Categories',
+    col_indepth: 'In-depth',
+    linked_reports: 'Linked reports',
+    caller_phone_kept: "Caller's phone number kept",
+    contact_created: 'Recorded at',
+    contact_not_found_title: 'Contact not found',
+    contact_not_found: 'This contact was not found, or it is not yours to see.',
+    go_search: 'Go to search',
+
+    // search
+    search_title: 'Search',
+    search_intro: 'Search by report code (BV-XXXXX-XXXXX), phone number, or account or link. Only exact matches are found.',
+    search_label: 'Report code, phone number or account',
+    search_hint: 'Phone numbers may be written any usual way (0912 345 678, +84 912 345 678).',
+    search_kind: 'Search by',
+    search_kind_auto: 'Recognise automatically',
+    search_kind_receipt: 'Report code',
+    search_kind_phone: 'Phone number',
+    search_kind_account: 'Account or link',
+    search_will_use: 'Will search by: {kind}',
+    search_submit: 'Search',
+    search_found: 'By {kind}: {contacts} contacts, {reports} reports.',
+    search_contacts_caption: 'Contacts found, newest first',
+    search_reports_caption: 'Reports found',
+    col_state: 'State',
+    report_state_received: 'Received',
+    report_state_in_review: 'In review',
+    report_state_action_taken: 'Action taken',
+    report_state_closed: 'Closed',
+    report_record_contact: 'Record a contact',
+    report_record_contact_label: 'Record a contact for report {code}',
+
+    // statistics
+    stats_title: 'Hotline 111 statistics',
+    stats_intro:
+      "The ministry's table, counted from the recorded contacts, with charts. Years are calendar years in Viet Nam time.",
+    stats_period: 'Period',
+    stats_period_kind: 'Choose by',
+    stats_by_year: 'A year',
+    stats_by_dates: 'Dates of my choice',
+    stats_year: 'Year',
+    stats_from: 'From',
+    stats_to: 'To (inclusive)',
+    stats_to_hint: 'This day is included.',
+    stats_show: 'Show statistics',
+    stats_showing: 'Showing:',
+    stats_caption_year: 'the year {year}',
+    stats_caption_range: '{from} to {to} inclusive',
+    stats_table_caption: 'Hotline 111 figures',
+    stats_col_row: 'Indicator',
+    stats_col_count: 'Count',
+    stats_of_which: 'of which:',
+    stats_not_additive: '(not part of the total)',
+    err_date: 'Enter a date.',
+    err_date_order: 'The end date cannot be before the start date.',
+    charts_title: 'Charts',
+    chart_trend_title: 'Contacts by category, {by}',
+    chart_by_year: 'by year',
+    chart_by_month: 'by month',
+    chart_channels_title: 'Contacts by channel',
+    chart_provinces_title: "Recorded contacts by the child's province or city",
+    chart_ages_title: "Recorded contacts by the child's age",
+    chart_axis_contacts: 'Contacts',
+    chart_axis_year: 'Year',
+    chart_axis_month: 'Month',
+    chart_bar_desc: 'Horizontal bar chart. The full figures are in the table that goes with it.',
+    chart_line_desc: 'Line chart, one line per category. The full figures are in the table that goes with it.',
+    chart_no_data: 'No figures for this period.',
+    export_title: 'Export',
+    export_period: 'Period:',
+    export_public: 'For publication (small counts suppressed)',
+    export_public_hint:
+      'Counts from 1 to 4 become "<5", and further cells are hidden where needed so that they cannot be worked out. Untick only for internal use.',
+    export_csv: 'Download CSV',
+    export_xlsx: 'Download XLSX (Excel)',
+    export_done: 'Downloaded {file}.',
   },
 };
 
@@ -632,6 +1029,9 @@ function fill(text, args) {
     if (v === undefined || v === null) return m;
     // An argument may itself name a string key: {"$t": "role_analyst"}.
     if (typeof v === 'object' && v.$t) return t(v.$t);
+    // ... or a server term ({"$term": {key, label_vi, label_en}}), or a count ({"$num": 10000}).
+    if (typeof v === 'object' && v.$term) return termLabel(v.$term);
+    if (typeof v === 'object' && v.$num !== undefined) return formatNumber(v.$num);
     return String(v);
   });
 }
@@ -672,6 +1072,37 @@ export function setAttrText(el, attr, key, args) {
 export function setLabel(el, prefix, value) {
   el.dataset.i18nLabel = `${prefix}:${value}`;
   el.textContent = label(prefix, value);
+  return el;
+}
+
+// A term of the server's vocabulary ({key, label_vi, label_en}: taxonomy lists, table rows) in the
+// current language, or its key when it carries no label.
+export function termLabel(term) {
+  if (!term) return '';
+  const text = current === 'en' ? term.label_en : term.label_vi;
+  return text || term.label_vi || term.key || '';
+}
+
+// Marks el's text as a server term, kept in the current language.
+export function setTerm(el, term) {
+  el.dataset.termVi = (term && (term.label_vi || term.key)) || '';
+  el.dataset.termEn = (term && (term.label_en || term.label_vi || term.key)) || '';
+  el.textContent = termLabel(term);
+  return el;
+}
+
+const numberFormats = {};
+// A count with the current language's thousands separator ("368.346" in Vietnamese, "368,346" in
+// English).
+export function formatNumber(n) {
+  if (!numberFormats[current]) numberFormats[current] = new Intl.NumberFormat(current === 'vi' ? 'vi-VN' : 'en-GB');
+  return numberFormats[current].format(n);
+}
+
+// Marks el's text as a count shown in the current language's format.
+export function setNumber(el, n) {
+  el.dataset.i18nNum = String(n);
+  el.textContent = formatNumber(n);
   return el;
 }
 
@@ -723,4 +1154,8 @@ export function translate(root) {
     el.textContent = label(s.slice(0, i), s.slice(i + 1));
   }
   for (const el of root.querySelectorAll('[data-i18n-time]')) el.textContent = formatTime(el.dataset.i18nTime);
+  for (const el of root.querySelectorAll('[data-term-vi]')) {
+    el.textContent = current === 'en' ? el.dataset.termEn : el.dataset.termVi;
+  }
+  for (const el of root.querySelectorAll('[data-i18n-num]')) el.textContent = formatNumber(Number(el.dataset.i18nNum));
 }

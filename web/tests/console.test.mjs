@@ -22,56 +22,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 
-import { BAOVE_BIN, CHROMIUM, axeViolations, skipReason, startServer } from './lib/harness.mjs';
+import {
+  BAOVE_BIN,
+  CHROMIUM,
+  axeViolations,
+  scenario,
+  skipReason,
+  startServer,
+  totpClock,
+} from './lib/harness.mjs';
 
 const require = createRequire(import.meta.url);
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-// ---- TOTP (RFC 6238: HMAC-SHA1, 30 s, 6 digits) ----
-
-function base32Decode(text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  const out = [];
-  for (const c of text.replace(/[\s=]/g, '').toUpperCase()) {
-    const i = alphabet.indexOf(c);
-    if (i < 0) throw new Error(`not base32: ${c}`);
-    value = (value << 5) | i;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-function totp(secret, step) {
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(step));
-  const mac = crypto.createHmac('sha1', base32Decode(secret)).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0x0f;
-  const n = (mac.readUInt32BE(offset) & 0x7fffffff) % 1000000;
-  return String(n).padStart(6, '0');
-}
-
-// The server refuses a code of a step it has already accepted, so each use waits for a new step.
-function totpClock() {
-  let lastStep = -1;
-  return async (secret) => {
-    for (;;) {
-      const now = Date.now();
-      const step = Math.floor(now / 30000);
-      if (step > lastStep) {
-        lastStep = step;
-        return totp(secret, step);
-      }
-      await sleep((step + 1) * 30000 - now + 250);
-    }
-  };
-}
 
 // ---- accessibility ----
 
@@ -88,30 +49,11 @@ test('staff console in Chromium against baove serve', { skip: skipReason(), time
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'baove-console-'));
   const server = startServer(BAOVE_BIN, dataDir, { wantPassword: true });
   let browser;
-  let failed = false;
+  const sc = scenario(t);
+  const { step, watch, pageErrors, cspViolations } = sc;
   const axeRuns = [];
-  const pageErrors = [];
-  const cspViolations = [];
 
-  // Steps depend on each other: after a failure the rest are reported as skipped.
-  const step = async (name, fn) => {
-    if (failed) return t.test(name, { skip: 'an earlier step failed' }, () => {});
-    return t.test(name, async () => {
-      try {
-        await fn();
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    });
-  };
 
-  const watch = (page, who) => {
-    page.on('pageerror', (e) => pageErrors.push(`${who}: ${e.message}`));
-    page.on('console', (m) => {
-      if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(`${who}: ${m.text()}`);
-    });
-  };
 
   try {
     const { url: base, password: firstPassword } = await server.ready;
@@ -572,7 +514,7 @@ test('staff console in Chromium against baove serve', { skip: skipReason(), time
     const { code, signal } = await server.exited;
     clearTimeout(timer);
     fs.rmSync(dataDir, { recursive: true, force: true });
-    if (!failed) {
+    if (!sc.failed) {
       await t.test('the server stops cleanly on SIGTERM', () => {
         assert.equal(signal, null, `server killed by ${signal}\n${server.log.text.slice(-4000)}`);
         assert.equal(code, 0, `server exit code ${code}\n${server.log.text.slice(-4000)}`);

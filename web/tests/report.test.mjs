@@ -28,7 +28,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import zlib from 'node:zlib';
 
-import { BAOVE_BIN, CHROMIUM, axeViolations, skipReason, startServer } from './lib/harness.mjs';
+import { BAOVE_BIN, CHROMIUM, axeViolations, skipReason, startServer, scenario } from './lib/harness.mjs';
 
 const require = createRequire(import.meta.url);
 
@@ -86,31 +86,12 @@ test('public report pages in Chromium against baove serve', { skip: skipReason()
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'baove-report-'));
   const server = startServer(BAOVE_BIN, dataDir);
   let browser;
-  let failed = false;
+  const sc = scenario(t);
+  const { step, watch, pageErrors, cspViolations } = sc;
   let axeRuns = 0;
-  const pageErrors = [];
-  const cspViolations = [];
   const picture = makePng(96, 96);
 
-  // Steps depend on each other: after a failure the rest are reported as skipped.
-  const step = async (name, fn) => {
-    if (failed) return t.test(name, { skip: 'an earlier step failed' }, () => {});
-    return t.test(name, async () => {
-      try {
-        await fn();
-      } catch (e) {
-        failed = true;
-        throw e;
-      }
-    });
-  };
 
-  const watch = (page, who) => {
-    page.on('pageerror', (e) => pageErrors.push(`${who}: ${e.message}`));
-    page.on('console', (m) => {
-      if (/Content Security Policy|Refused to/i.test(m.text())) cspViolations.push(`${who}: ${m.text()}`);
-    });
-  };
 
   try {
     const { url: base } = await server.ready;
@@ -453,7 +434,7 @@ test('public report pages in Chromium against baove serve', { skip: skipReason()
     const { code, signal } = await server.exited;
     clearTimeout(timer);
     fs.rmSync(dataDir, { recursive: true, force: true });
-    if (!failed) {
+    if (!sc.failed) {
       await t.test('the server stops cleanly on SIGTERM', () => {
         assert.equal(signal, null, `server killed by ${signal}\n${server.log.text.slice(-4000)}`);
         assert.equal(code, 0, `server exit code ${code}\n${server.log.text.slice(-4000)}`);

@@ -378,6 +378,18 @@ TEST_P(HotlineApiTest, StatisticsForTheStatisticianOnly) {
   EXPECT_EQ(get("/api/v1/stats/hotline?year=2022", sup_dn)["rows"][0]["count"], 0);
   EXPECT_EQ(call("GET", "/api/v1/stats/hotline/export?year=2022", &sup).status, 403);
   EXPECT_EQ(call("GET", "/api/v1/stats/hotline?year=2022", &hn_).status, 404);
+  // A statistician of one province counts and exports that province alone.
+  Session stat_dn =
+      ready_user("thongke.dn", danang_, {{auth::Role::statistician, auth::Scope::unit_and_below}});
+  EXPECT_EQ(get("/api/v1/stats/hotline?year=2022", stat_dn)["rows"][0]["count"], 0);
+  auto dn_csv = call("GET", "/api/v1/stats/hotline/export?year=2022&format=csv", &stat_dn);
+  ASSERT_EQ(dn_csv.status, 200);
+  EXPECT_NE(dn_csv.body.find("total_calls,,"), std::string::npos);
+  EXPECT_EQ(dn_csv.body.find(",4\r\n"), std::string::npos) << "Hà Nội's calls are not Đà Nẵng's";
+  auto dn_breakdown =
+      call("GET", "/api/v1/stats/breakdown/export?dimension=channel&year=2022&format=csv", &stat_dn);
+  ASSERT_EQ(dn_breakdown.status, 200);
+  EXPECT_EQ(dn_breakdown.body.find(",4\r\n"), std::string::npos);
   // The statistician never sees a single contact.
   EXPECT_TRUE(get("/api/v1/contacts", stat)["contacts"].empty());
 
