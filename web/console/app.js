@@ -15,7 +15,7 @@ import {
   showLocalErrors,
 } from './dom.js';
 import { keysView } from './keys.js';
-import { queueView } from './queue.js';
+import { prefetchQueue, queueView } from './queue.js';
 import { searchView } from './search.js';
 import { statsView } from './stats.js';
 import { lang, setLang, setPageTitle, setText, storedLang, t } from './i18n.js';
@@ -408,6 +408,8 @@ async function boot() {
   window.addEventListener('hashchange', () => {
     if (currentSectionId()) navigate();
   });
+  // The queue's data is asked for beside the session when the address names the queue.
+  if (/^#\/?queue(?:\/|$)/.test(window.location.hash)) prefetchQueue();
   try {
     const s = await api('GET', '/api/v1/session');
     sessionArrived(s);

@@ -12,6 +12,9 @@ import { formatTime, setText } from './i18n.js';
 import { loadTaxonomy, termEl } from './contact.js';
 
 const PAGE = 100;
+// The first drawing of the page holds this many rows (the most urgent, more than a screen's worth);
+// the rest of the page follows in the next task, so a counsellor sees the top of the queue at once.
+const FIRST_ROWS = 20;
 const MAX_PAGE = 1000; // the server's largest page
 const REFRESH_MS = 15000;
 // Without a key press or a click for this long the queue stops refreshing itself, so that an
@@ -34,6 +37,26 @@ export function waitingText(seconds) {
   const hours = Math.floor(m / 60);
   if (hours < 48) return ['wait_hours', { h: hours, m: m % 60 }];
   return ['wait_days', { n: Math.floor(hours / 24) }];
+}
+
+// The first page's requests started before the session is known (see prefetchQueue()).
+let early = null;
+
+// Starts the queue's first page and the vocabulary while app.js still checks the session, so that
+// the queue's first paint waits for one round of requests, not two. Used within a few seconds by
+// the queue view's first load, or not at all (a 401 then changes nothing: the login form shows).
+export function prefetchQueue() {
+  const page = api('GET', `/api/v1/queue?limit=${PAGE}&offset=0`);
+  const tax = loadTaxonomy();
+  page.catch(() => {});
+  tax.catch(() => {});
+  early = { at: Date.now(), page, tax };
+}
+
+function takeEarly() {
+  const e = early;
+  early = null;
+  return e && Date.now() - e.at < 5000 ? e : null;
 }
 
 const COLUMNS = ['col_report', 'col_priority', 'col_channel', 'col_category', 'col_age_band', 'col_waiting', 'col_holder', 'col_actions'];
@@ -145,15 +168,29 @@ export function queueView(ctx) {
     } else {
       const keep = new Set(st.items.map((it) => it.report_id));
       for (const id of Array.from(st.rows.keys())) if (!keep.has(id)) st.rows.delete(id);
-      const frag = document.createDocumentFragment();
-      for (const it of st.items) {
-        const row = st.rows.get(it.report_id);
-        if (row) {
-          updateRow(row, it);
-          frag.append(row.tr);
-        } else frag.append(buildRow(it).tr);
+      const rowsOf = (list) => {
+        const frag = document.createDocumentFragment();
+        for (const it of list) {
+          const row = st.rows.get(it.report_id);
+          if (row) {
+            updateRow(row, it);
+            frag.append(row.tr);
+          } else frag.append(buildRow(it).tr);
+        }
+        return frag;
+      };
+      const now = st.painted ? st.items.length : Math.min(FIRST_ROWS, st.items.length);
+      tbody.replaceChildren(rowsOf(st.items.slice(0, now)));
+      if (now < st.items.length) {
+        const items = st.items;
+        // After the frame holding the first rows is painted (a task queued from an animation
+        // frame callback runs once that frame is out), unless a newer answer has been drawn
+        // meanwhile (it then drew every row itself).
+        requestAnimationFrame(() =>
+          setTimeout(() => {
+            if (st.items === items && tbody.children.length === now) tbody.append(rowsOf(items.slice(now)));
+          }, 0));
       }
-      tbody.replaceChildren(frag);
     }
     setText(summary, st.total ? 'queue_summary' : 'queue_summary_none', { shown: { $num: st.items.length }, total: { $num: st.total } });
     wrap.hidden = st.items.length === 0;
@@ -186,7 +223,11 @@ export function queueView(ctx) {
     const limit = append ? PAGE : Math.min(MAX_PAGE, Math.max(PAGE, st.items.length));
     let r;
     try {
-      const [tax, page] = await Promise.all([st.tax || loadTaxonomy(), api('GET', `/api/v1/queue?limit=${limit}&offset=${offset}`)]);
+      const e = !append && offset === 0 && limit === PAGE ? takeEarly() : null;
+      const [tax, page] = await Promise.all([
+        st.tax || (e ? e.tax : loadTaxonomy()),
+        e ? e.page : api('GET', `/api/v1/queue?limit=${limit}&offset=${offset}`),
+      ]);
       st.tax = tax;
       r = page;
     } catch (err) {
