@@ -9,6 +9,10 @@
 // the image leaves only once that event is durable.
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
 
 #include "api/internal.hpp"
 #include "report/ingest.hpp"
@@ -22,8 +26,74 @@ using auth::Action;
 using auth::ResourceType;
 
 constexpr std::chrono::seconds kUnblurSeconds{60};
-// Larger files are exported with the vault's tools, not through one HTTP response held in memory.
-constexpr std::uint64_t kMaxExportBytes = 512ull << 20;
+// Larger files are streamed from the vault, a piece at a time, rather than held in memory.
+constexpr std::uint64_t kInMemoryExportBytes = 8ull << 20;
+
+// A vault object's decrypted content as a response body: a thread runs Vault::get (which pushes
+// authenticated chunks) into a queue of at most kQueued chunks that the server reads from, so a
+// download holds a few chunks whatever its size. A chunk that fails authentication ends the body
+// early (the client sees fewer bytes than announced). Destroying it stops the thread.
+class VaultStream final : public http::BodySource {
+ public:
+  VaultStream(const vault::Vault& v, std::string id) {
+    thread_ = std::thread([this, &v, id = std::move(id)] { run(v, id); });
+  }
+  ~VaultStream() override {
+    {
+      std::lock_guard lock(mu_);
+      cancelled_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+  }
+  VaultStream(const VaultStream&) = delete;
+  VaultStream& operator=(const VaultStream&) = delete;
+
+  Result<std::size_t> read(std::span<std::uint8_t> out) override {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return !queue_.empty() || done_; });
+    if (queue_.empty()) {
+      if (failure_) return *failure_;
+      return std::size_t{0};
+    }
+    std::vector<std::uint8_t>& front = queue_.front();
+    const std::size_t n = std::min(out.size(), front.size() - offset_);
+    std::copy_n(front.begin() + static_cast<std::ptrdiff_t>(offset_), n, out.begin());
+    offset_ += n;
+    if (offset_ == front.size()) {
+      queue_.pop_front();
+      offset_ = 0;
+      cv_.notify_all();
+    }
+    return n;
+  }
+
+ private:
+  static constexpr std::size_t kQueued = 8;
+  void run(const vault::Vault& v, const std::string& id) {
+    auto got = v.get(id, [this](std::span<const std::uint8_t> bytes) -> Status {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return queue_.size() < kQueued || cancelled_; });
+      if (cancelled_) return make_error(ErrorCode::io, "download abandoned");
+      queue_.emplace_back(bytes.begin(), bytes.end());
+      cv_.notify_all();
+      return {};
+    });
+    std::lock_guard lock(mu_);
+    if (!got.ok()) failure_ = got.error();
+    done_ = true;
+    cv_.notify_all();
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::vector<std::uint8_t>> queue_;
+  std::size_t offset_ = 0;
+  bool done_ = false;
+  bool cancelled_ = false;
+  std::optional<Error> failure_;
+  std::thread thread_;  // last: started once everything it uses exists
+};
 
 auth::Resource report_resource(const std::string& unit, const std::string& owner) {
   return auth::Resource{ResourceType::report, unit, owner, auth::Sensitivity::personal};
@@ -309,21 +379,21 @@ http::Response Api::Impl::evidence_export(http::Request& req) {
   if (!access.ok()) return auth_failure(access.error(), log, req);
   if (access->answer) return std::move(*access->answer);
   const report::Evidence& ev = access->evidence;
-  if (ev.size > kMaxExportBytes) {
-    return http::error(413, "payload_too_large", "file too large to export over HTTP");
-  }
   Status intact = report::reverify(platform.vault(), ev);
   if (!intact.ok()) {
     log.error("evidence failed re-verification", {{"request_id", req.request_id}, {"evidence", ev.id}});
     return http::error(500, "internal", "the evidence file failed its integrity check");
   }
+  const bool streamed = ev.size > kInMemoryExportBytes;
   std::string bytes;
-  bytes.reserve(static_cast<std::size_t>(ev.size));
-  auto got = platform.vault().get(ev.sha256, [&](std::span<const std::uint8_t> b) -> Status {
-    bytes.append(reinterpret_cast<const char*>(b.data()), b.size());
-    return {};
-  });
-  if (!got.ok()) return from_error(got.error(), log, req);
+  if (!streamed) {
+    bytes.reserve(static_cast<std::size_t>(ev.size));
+    auto got = platform.vault().get(ev.sha256, [&](std::span<const std::uint8_t> b) -> Status {
+      bytes.append(reinterpret_cast<const char*>(b.data()), b.size());
+      return {};
+    });
+    if (!got.ok()) return from_error(got.error(), log, req);
+  }
   Status s = writer->run([&](store::Connection& tx) -> Status {
     auto base = event_for(access->caller, audit::Action::export_data, "evidence", ev.id);
     base.fields = {"content"};
@@ -332,7 +402,12 @@ http::Response Api::Impl::evidence_export(http::Request& req) {
   if (!s.ok()) return from_error(s.error(), log, req);
   http::Response r;
   r.content_type = "application/octet-stream";
-  r.body = std::move(bytes);
+  if (streamed) {
+    r.stream = std::make_shared<VaultStream>(platform.vault(), ev.sha256);
+    r.stream_length = ev.size;
+  } else {
+    r.body = std::move(bytes);
+  }
   // A download, never shown in the browser (known material included).
   r.with_header("Content-Disposition", "attachment; filename=\"" + ev.sha256 + "\"");
   r.with_header("Cache-Control", "no-store");

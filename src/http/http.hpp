@@ -5,11 +5,15 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "util/result.hpp"
 
 namespace baove::http {
 
@@ -46,11 +50,27 @@ struct Request {
   std::vector<std::string> query_names() const;
 };
 
+// A response body produced piece by piece (a large download) instead of held in memory. The
+// server calls read() on a worker thread and writes each piece before asking for the next, so a
+// slow client holds one piece, not the body. Released after the response (or when the client
+// goes away), on a worker or network thread.
+class BodySource {
+ public:
+  virtual ~BodySource() = default;
+  // Fills the front of `out` with the next bytes and returns how many; 0 only at the end. An
+  // error, or an end before the announced length, closes the connection: the client sees fewer
+  // bytes than Content-Length and knows the download failed.
+  virtual Result<std::size_t> read(std::span<std::uint8_t> out) = 0;
+};
+
 struct Response {
   int status = 200;
   std::string content_type = "application/json";
   std::vector<Header> headers;  // extra headers (Set-Cookie, Location, Retry-After, ...)
   std::string body;
+  // When set, the body is `stream_length` bytes read from `stream` (and `body` is ignored).
+  std::shared_ptr<BodySource> stream;
+  std::uint64_t stream_length = 0;
 
   static Response json(int status, std::string body);
   static Response no_content();

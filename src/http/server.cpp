@@ -15,6 +15,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
@@ -282,8 +283,31 @@ struct Server::Impl {
         asio::use_awaitable);
   }
 
-  asio::awaitable<void> write(Connection& c, Response& resp, const Request& req, bool keep_alive, bool head) {
-    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), 11};
+  // Reads the next piece of a streamed body on a worker thread; resumes on the connection's strand.
+  asio::awaitable<Result<std::size_t>> read_on_worker(BodySource& source, std::span<std::uint8_t> out) {
+    return asio::async_initiate<decltype(asio::use_awaitable), void(Result<std::size_t>)>(
+        [this, &source, out](auto handler) {
+          auto ex = asio::get_associated_executor(handler);
+          auto guard = asio::make_work_guard(ex);
+          asio::post(workers,
+                     [&source, out, handler = std::move(handler), guard = std::move(guard)]() mutable {
+                       Result<std::size_t> got = make_error(ErrorCode::internal, "the body source failed");
+                       try {
+                         got = source.read(out);
+                       } catch (const std::exception&) {
+                       }
+                       auto ex2 = guard.get_executor();
+                       asio::post(ex2, [handler = std::move(handler), got = std::move(got)]() mutable {
+                         std::move(handler)(std::move(got));
+                       });
+                     });
+        },
+        asio::use_awaitable);
+  }
+
+  // The headers every response carries, and the response's own.
+  template <typename Body>
+  void set_headers(bhttp::response<Body>& res, const Response& resp, const Request& req, bool keep_alive) {
     bool has_csp = false, has_cache = false;
     for (const auto& h : resp.headers) {
       if (h.name == "Content-Security-Policy") has_csp = true;
@@ -298,6 +322,44 @@ struct Server::Impl {
     if (!has_csp) res.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
     if (!has_cache) res.set(bhttp::field::cache_control, "no-store");
     res.keep_alive(keep_alive);
+  }
+
+  // Writes the response; false when the connection must close (a write failed, or a streamed body
+  // ended early or failed after its header was sent).
+  asio::awaitable<bool> write(Connection& c, Response& resp, const Request& req, bool keep_alive, bool head) {
+    if (resp.stream) {
+      std::shared_ptr<BodySource> source = std::move(resp.stream);
+      bhttp::response<bhttp::empty_body> res{static_cast<bhttp::status>(resp.status), 11};
+      set_headers(res, resp, req, keep_alive);
+      res.content_length(resp.stream_length);
+      bhttp::response_serializer<bhttp::empty_body> sr{res};
+      c.stream.expires_after(opt.request_timeout);
+      auto [hec, hn] = co_await bhttp::async_write_header(c.stream, sr, kTuple);
+      (void)hn;
+      if (hec) co_return false;
+      if (head) co_return true;
+      std::vector<std::uint8_t> piece(256 * 1024);
+      std::uint64_t sent = 0;
+      while (sent < resp.stream_length) {
+        const std::size_t want =
+            static_cast<std::size_t>(std::min<std::uint64_t>(piece.size(), resp.stream_length - sent));
+        auto got = co_await read_on_worker(*source, std::span(piece.data(), want));
+        if (!got.ok() || *got == 0 || *got > want) {
+          log.warn("streamed response cut", {{"request_id", req.request_id},
+                                             {"route", req.route},
+                                             {"sent", static_cast<std::int64_t>(sent)}});
+          co_return false;
+        }
+        c.stream.expires_after(opt.request_timeout);
+        auto [ec, n] = co_await asio::async_write(c.stream, asio::buffer(piece.data(), *got), kTuple);
+        (void)n;
+        if (ec) co_return false;
+        sent += *got;
+      }
+      co_return true;
+    }
+    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(resp.status), 11};
+    set_headers(res, resp, req, keep_alive);
     const std::size_t length = resp.body.size();
     if (!head) res.body() = std::move(resp.body);
     res.prepare_payload();
@@ -305,8 +367,7 @@ struct Server::Impl {
     c.stream.expires_after(opt.request_timeout);
     auto [ec, n] = co_await bhttp::async_write(c.stream, res, kTuple);
     (void)n;
-    if (ec) keep_alive = false;
-    co_return;
+    co_return !ec;
   }
 
   void finish(const Request& req, int status, std::chrono::steady_clock::time_point start) {
@@ -438,7 +499,7 @@ struct Server::Impl {
         const int status = resp.status;
         // A body the handler did not read to its end cannot be skipped safely: close after answering.
         keep_alive = keep_alive && reader.complete() && !stopping.load();
-        co_await write(c, resp, req, keep_alive, head);
+        keep_alive = co_await write(c, resp, req, keep_alive, head) && keep_alive;
         finish(req, status, start);
         if (!keep_alive) {
           // Let a client still sending see the answer: read and drop a little more of the body
@@ -496,7 +557,7 @@ struct Server::Impl {
       }
       const int status = resp.status;
       keep_alive = keep_alive && !stopping.load();
-      co_await write(c, resp, req, keep_alive, head);
+      keep_alive = co_await write(c, resp, req, keep_alive, head) && keep_alive;
       finish(req, status, start);
       if (!keep_alive) break;
     }

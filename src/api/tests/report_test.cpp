@@ -541,6 +541,38 @@ TEST_P(ChannelOffTest, UnconfiguredChannelsAreNotThere) {
       403);
 }
 
+// A file larger than what is exported from memory streams out of the vault, byte for byte, on
+// the record like any export.
+TEST_P(ReportApiTest, LargeEvidenceIsStreamedOut) {
+  std::string video(9 * 1024 * 1024 + 12345, '\0');
+  std::uint32_t x = 12345;
+  for (auto& ch : video) {
+    x = x * 1664525u + 1013904223u;
+    ch = static_cast<char>(x >> 24);
+  }
+  ASSERT_EQ(raw_post("/report", multipart(basic_fields(), {{"clip.mp4", "video/mp4", video}})).status, 201);
+  Session analyst = ready_user("analyst9", root_, {{auth::Role::analyst, auth::Scope::unit}});
+  const json reports = body_of(call("GET", "/api/v1/reports", &analyst))["reports"];
+  ASSERT_EQ(reports.size(), 1u);
+  const json ev =
+      body_of(call("GET", "/api/v1/reports/" + reports[0]["id"].get<std::string>(), &analyst))["evidence"];
+  ASSERT_EQ(ev.size(), 1u);
+  const std::string eid = ev[0]["id"];
+  auto content = call("GET", "/api/v1/evidence/" + eid + "/content", &analyst);
+  ASSERT_EQ(content.status, 200);
+  EXPECT_EQ(content.header("content-length"), std::to_string(video.size()));
+  EXPECT_EQ(content.header("x-baove-sha256"), sha256_hex(video));
+  EXPECT_TRUE(content.body == video);
+  // The connection serves the next request after the streamed body.
+  EXPECT_EQ(call("GET", "/api/v1/reports", &analyst).status, 200);
+  auto exported = server().db().query(
+      "SELECT COUNT(*) FROM audit_events WHERE object_type = 'evidence' AND object_id = $1 AND action = "
+      "'export'",
+      std::vector<store::Value>{eid});
+  ASSERT_TRUE(exported.ok());
+  EXPECT_EQ((*exported)[0].integer(0), 1);
+}
+
 INSTANTIATE_TEST_SUITE_P(Engines, ReportApiTest,
                          ::testing::Values(store::Engine::sqlite, store::Engine::postgresql), engine_name);
 INSTANTIATE_TEST_SUITE_P(Engines, ReportRateTest, ::testing::Values(store::Engine::sqlite), engine_name);
