@@ -9,14 +9,12 @@
 // the image leaves only once that event is durable.
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
-#include <deque>
-#include <mutex>
 #include <thread>
 
 #include "api/internal.hpp"
 #include "report/ingest.hpp"
 #include "report/report.hpp"
+#include "util/byte_pipe.hpp"
 
 namespace baove::api {
 
@@ -30,69 +28,29 @@ constexpr std::chrono::seconds kUnblurSeconds{60};
 constexpr std::uint64_t kInMemoryExportBytes = 8ull << 20;
 
 // A vault object's decrypted content as a response body: a thread runs Vault::get (which pushes
-// authenticated chunks) into a queue of at most kQueued chunks that the server reads from, so a
-// download holds a few chunks whatever its size. A chunk that fails authentication ends the body
+// authenticated chunks) into a BytePipe of at most kBuffered bytes that the server pulls from, so
+// a download holds that much whatever its size. A chunk that fails authentication ends the body
 // early (the client sees fewer bytes than announced). Destroying it stops the thread.
 class VaultStream final : public http::BodySource {
  public:
   VaultStream(const vault::Vault& v, std::string id) {
-    thread_ = std::thread([this, &v, id = std::move(id)] { run(v, id); });
+    thread_ = std::thread([this, &v, id = std::move(id)] {
+      auto got = v.get(id, [this](std::span<const std::uint8_t> bytes) { return pipe_.push(bytes); });
+      pipe_.close(got.ok() ? std::nullopt : std::optional<Error>(got.error()));
+    });
   }
   ~VaultStream() override {
-    {
-      std::lock_guard lock(mu_);
-      cancelled_ = true;
-    }
-    cv_.notify_all();
+    pipe_.abort();
     thread_.join();
   }
   VaultStream(const VaultStream&) = delete;
   VaultStream& operator=(const VaultStream&) = delete;
-
-  Result<std::size_t> read(std::span<std::uint8_t> out) override {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return !queue_.empty() || done_; });
-    if (queue_.empty()) {
-      if (failure_) return *failure_;
-      return std::size_t{0};
-    }
-    std::vector<std::uint8_t>& front = queue_.front();
-    const std::size_t n = std::min(out.size(), front.size() - offset_);
-    std::copy_n(front.begin() + static_cast<std::ptrdiff_t>(offset_), n, out.begin());
-    offset_ += n;
-    if (offset_ == front.size()) {
-      queue_.pop_front();
-      offset_ = 0;
-      cv_.notify_all();
-    }
-    return n;
-  }
+  Result<std::size_t> read(std::span<std::uint8_t> out) override { return pipe_.pull(out); }
 
  private:
-  static constexpr std::size_t kQueued = 8;
-  void run(const vault::Vault& v, const std::string& id) {
-    auto got = v.get(id, [this](std::span<const std::uint8_t> bytes) -> Status {
-      std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return queue_.size() < kQueued || cancelled_; });
-      if (cancelled_) return make_error(ErrorCode::io, "download abandoned");
-      queue_.emplace_back(bytes.begin(), bytes.end());
-      cv_.notify_all();
-      return {};
-    });
-    std::lock_guard lock(mu_);
-    if (!got.ok()) failure_ = got.error();
-    done_ = true;
-    cv_.notify_all();
-  }
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::vector<std::uint8_t>> queue_;
-  std::size_t offset_ = 0;
-  bool done_ = false;
-  bool cancelled_ = false;
-  std::optional<Error> failure_;
-  std::thread thread_;  // last: started once everything it uses exists
+  static constexpr std::size_t kBuffered = 512 * 1024;
+  BytePipe pipe_{kBuffered};
+  std::thread thread_;  // last: started once the pipe exists
 };
 
 auth::Resource report_resource(const std::string& unit, const std::string& owner) {

@@ -2,76 +2,18 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
 #include <cstring>
-#include <deque>
-#include <mutex>
 #include <optional>
 #include <thread>
+
+#include "util/byte_pipe.hpp"
 
 namespace baove::intake {
 
 namespace {
 
-// A bounded byte pipe from a pushing producer (the fetcher's callback, on its own thread) to a
-// pulling consumer (the vault's put): at most kMaxBuffered bytes wait in between.
-class BytePipe {
- public:
-  static constexpr std::size_t kMaxBuffered = 1 << 20;
-
-  Status push(std::span<const std::uint8_t> bytes) {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return buffered_ < kMaxBuffered || aborted_; });
-    if (aborted_) return make_error(ErrorCode::io, "the consumer stopped reading");
-    chunks_.emplace_back(bytes.begin(), bytes.end());
-    buffered_ += bytes.size();
-    cv_.notify_all();
-    return {};
-  }
-  void close(std::optional<Error> error) {
-    std::lock_guard lock(mu_);
-    closed_ = true;
-    error_ = std::move(error);
-    cv_.notify_all();
-  }
-  void abort() {
-    std::lock_guard lock(mu_);
-    aborted_ = true;
-    cv_.notify_all();
-  }
-  Result<std::size_t> pull(std::span<std::uint8_t> out) {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return !chunks_.empty() || closed_; });
-    if (chunks_.empty()) {
-      if (error_) return *error_;
-      return std::size_t{0};
-    }
-    auto& front = chunks_.front();
-    const std::size_t n = std::min(out.size(), front.size() - offset_);
-    std::memcpy(out.data(), front.data() + offset_, n);
-    offset_ += n;
-    buffered_ -= n;
-    if (offset_ == front.size()) {
-      chunks_.pop_front();
-      offset_ = 0;
-    }
-    cv_.notify_all();
-    return n;
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::vector<std::uint8_t>> chunks_;
-  std::size_t offset_ = 0;
-  std::size_t buffered_ = 0;
-  bool closed_ = false;
-  bool aborted_ = false;
-  std::optional<Error> error_;
-};
-
 Result<report::IngestedFile> fetch_into_vault(const FilingContext& ctx, const Attachment& a) {
-  BytePipe pipe;
+  BytePipe pipe(1 << 20);
   std::thread producer([&] {
     auto got = ctx.fetcher->fetch(a.url, [&](std::span<const std::uint8_t> b) { return pipe.push(b); });
     pipe.close(got.ok() ? std::nullopt : std::optional<Error>(got.error().with_context("fetch")));
