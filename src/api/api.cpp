@@ -427,10 +427,22 @@ void Api::Impl::add_console_routes(http::Router& r) {
     return resp;
   };
   r.add(http::Method::get, "/console", redirect);
-  auto serve = [](std::string_view name) {
+  // Each file carries a validator (its content's FNV-1a hash): browsers keep the console and ask
+  // again with If-None-Match, answered 304 while the build is the same.
+  auto serve = [](const http::Request& req, std::string_view name) {
     for (const auto& a : console_assets()) {
       if (a.name != name) continue;
+      std::uint64_t hash = 14695981039346656037ull;
+      for (unsigned char ch : a.bytes) hash = (hash ^ ch) * 1099511628211ull;
+      char etag[24];
+      std::snprintf(etag, sizeof etag, "\"%016llx\"", static_cast<unsigned long long>(hash));
+      const auto match = req.header("if-none-match");
       http::Response resp = http::Response::json(200, std::string(a.bytes));
+      if (match && match->find(etag) != std::string_view::npos) {
+        resp.status = 304;
+        resp.body.clear();
+      }
+      resp.with_header("ETag", etag);
       const auto dot = name.rfind('.');
       const std::string_view ext = dot == std::string_view::npos ? "" : name.substr(dot + 1);
       resp.content_type = ext == "html"   ? "text/html; charset=utf-8"
@@ -448,11 +460,12 @@ void Api::Impl::add_console_routes(http::Router& r) {
     }
     return http::error(404, "not_found", "no such file");
   };
-  r.add_async(http::Method::get, "/console/",
-              [serve](http::Request&, const http::Respond& respond) { respond(serve("index.html")); });
+  r.add_async(http::Method::get, "/console/", [serve](http::Request& req, const http::Respond& respond) {
+    respond(serve(req, "index.html"));
+  });
   r.add_async(http::Method::get, "/console/{file}",
               [serve](http::Request& req, const http::Respond& respond) {
-                respond(serve(req.path_params.at("file")));
+                respond(serve(req, req.path_params.at("file")));
               });
 }
 

@@ -192,6 +192,29 @@ TEST_P(SessionTest, UnsafeRequestsNeedTheCsrfTokenAndChangeNothingWithoutIt) {
   EXPECT_EQ(r.status, 201) << r.body;
 }
 
+// The console's files are kept by browsers and revalidated: the same build answers 304.
+TEST_P(SessionTest, ConsoleFilesAreRevalidatedNotDownloadedAgain) {
+  auto first = call("GET", "/console/app.js");
+  ASSERT_EQ(first.status, 200);
+  EXPECT_FALSE(first.body.empty());
+  const std::string etag = first.header("etag");
+  ASSERT_EQ(etag.size(), 18u) << etag;
+  EXPECT_EQ(first.header("cache-control"), "no-cache");
+  auto again = call("GET", "/console/app.js", nullptr, {}, {"If-None-Match: " + etag});
+  EXPECT_EQ(again.status, 304);
+  EXPECT_TRUE(again.body.empty());
+  EXPECT_EQ(again.header("etag"), etag);
+  // Another file, or a changed one, is sent whole.
+  auto other = call("GET", "/console/i18n.js", nullptr, {}, {"If-None-Match: " + etag});
+  EXPECT_EQ(other.status, 200);
+  EXPECT_NE(other.header("etag"), etag);
+  auto stale = call("GET", "/console/app.js", nullptr, {}, {"If-None-Match: \"0000000000000000\""});
+  EXPECT_EQ(stale.status, 200);
+  EXPECT_EQ(stale.body, first.body);
+  // The connection goes on after a 304.
+  EXPECT_EQ(call("GET", "/console/").status, 200);
+}
+
 TEST_P(SessionTest, RequestsWithoutCredentialsAre401) {
   for (const char* target : {"/api/v1/users", "/api/v1/units", "/api/v1/api-keys", "/api/v1/session",
                              "/api/v1/whoami", "/api/v1/audit/events"}) {
