@@ -258,18 +258,24 @@ struct Server::Impl {
         [this, &route, &req](auto handler) {
           using H = decltype(handler);
           auto ex = asio::get_associated_executor(handler);
+          using Guard = decltype(asio::make_work_guard(ex));
+          // The Respond function may outlive the server (a group commit's job still holds it
+          // after answering): once it has answered, the state holds neither the handler nor the
+          // guard and its executor, which are released on the strand while the server exists.
           struct State {
-            State(H h, decltype(asio::make_work_guard(ex)) g) : handler(std::move(h)), guard(std::move(g)) {}
-            H handler;
-            decltype(asio::make_work_guard(ex)) guard;
+            State(H h, Guard g) : handler(std::move(h)), guard(std::move(g)) {}
+            std::optional<H> handler;
+            std::optional<Guard> guard;
             std::atomic<bool> answered{false};
           };
           auto state = std::make_shared<State>(std::move(handler), asio::make_work_guard(ex));
           Respond respond = [state](Response r) {
             if (state->answered.exchange(true)) return;
-            auto target = state->guard.get_executor();
+            auto target = state->guard->get_executor();
             asio::post(target, [state, r = std::move(r)]() mutable {
-              std::move(state->handler)(std::move(r));
+              auto h = std::move(*state->handler);
+              state->handler.reset();
+              std::move(h)(std::move(r));
               state->guard.reset();
             });
           };
