@@ -331,9 +331,17 @@ test('hotline console in Chromium against baove serve', { skip: skipReason(), ti
       await page.setViewportSize({ width: 1280, height: 900 });
     });
 
-    await step('record an in-depth counselling call from 0912 345 678 (phone channel, call timer)', async () => {
+    // "Record another contact" after saving: the new form has the same heading as the saved one, so
+    // wait for that one to be replaced before touching the form.
+    const anotherContact = async () => {
+      const savedForm = await h1.elementHandle();
       await page.getByRole('button', { name: 'Ghi nhận cuộc liên hệ mới' }).click();
+      await page.waitForFunction((el) => !el.isConnected, savedForm);
       await h1.filter({ hasText: 'Ghi nhận cuộc liên hệ' }).waitFor();
+    };
+
+    await step('record an in-depth counselling call from 0912 345 678 (phone channel, call timer)', async () => {
+      await anotherContact();
       await page.getByLabel('Kênh', { exact: true }).waitFor();
       assert.equal(await page.getByLabel('Kênh', { exact: true }).inputValue(), 'phone');
       assert.equal(await page.locator('ul.chips li').count(), 0);
@@ -372,7 +380,7 @@ test('hotline console in Chromium against baove serve', { skip: skipReason(), ti
     });
 
     await step('a call from +84 912 345 678 shows the repeat-contact notice as soon as the number is typed', async () => {
-      await page.getByRole('button', { name: 'Ghi nhận cuộc liên hệ mới' }).click();
+      await anotherContact();
       const phone = page.getByLabel('Số điện thoại người gọi');
       await phone.waitFor();
       await phone.fill('+84 912 345 678');
