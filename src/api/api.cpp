@@ -427,15 +427,20 @@ void Api::Impl::add_console_routes(http::Router& r) {
     return resp;
   };
   r.add(http::Method::get, "/console", redirect);
-  // Each file carries a validator (its content's FNV-1a hash): browsers keep the console and ask
-  // again with If-None-Match, answered 304 while the build is the same.
-  auto serve = [](const http::Request& req, std::string_view name) {
+  // Each file carries a validator (its content's FNV-1a hash, computed once here): browsers keep
+  // the console and ask again with If-None-Match, answered 304 while the build is the same.
+  std::map<std::string_view, std::string> etags;
+  for (const auto& a : console_assets()) {
+    std::uint64_t hash = 14695981039346656037ull;
+    for (unsigned char ch : a.bytes) hash = (hash ^ ch) * 1099511628211ull;
+    char text[24];
+    std::snprintf(text, sizeof text, "\"%016llx\"", static_cast<unsigned long long>(hash));
+    etags.emplace(a.name, text);
+  }
+  auto serve = [etags = std::move(etags)](const http::Request& req, std::string_view name) {
     for (const auto& a : console_assets()) {
       if (a.name != name) continue;
-      std::uint64_t hash = 14695981039346656037ull;
-      for (unsigned char ch : a.bytes) hash = (hash ^ ch) * 1099511628211ull;
-      char etag[24];
-      std::snprintf(etag, sizeof etag, "\"%016llx\"", static_cast<unsigned long long>(hash));
+      const std::string& etag = etags.at(a.name);
       const auto match = req.header("if-none-match");
       http::Response resp = http::Response::json(200, std::string(a.bytes));
       if (match && match->find(etag) != std::string_view::npos) {

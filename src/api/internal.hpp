@@ -305,6 +305,8 @@ http::Response body_error(const Error& e);
 // The answer for an authenticate() failure.
 http::Response auth_failure(const Error& e, http::Logger& log, const http::Request& req);
 json grants_json(const std::vector<auth::Grant>& grants);
+// Whether `id` has the form of a report or evidence id (32 lower-case hex digits).
+bool record_id_like(std::string_view id);
 // Whether `id` can be an audit object id ([A-Za-z0-9._:-], 1..128).
 bool id_like(std::string_view id);
 

@@ -82,6 +82,12 @@ std::vector<std::string> get_strings(const json& o, const char* name, std::vecto
   return out;
 }
 
+bool record_id_like(std::string_view id) {
+  return id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
 void query_number(const http::Request& req, const char* name, std::size_t lo, std::size_t hi,
                   std::size_t& out, std::vector<std::string>& bad) {
   auto v = req.query_param(name);

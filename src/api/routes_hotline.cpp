@@ -101,12 +101,6 @@ bool contact_id_like(std::string_view id) {
            return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f');
          });
 }
-bool report_id_like(std::string_view id) {
-  return id.size() == 32 && std::all_of(id.begin(), id.end(), [](char ch) {
-           return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f');
-         });
-}
-
 // A time in a query string: RFC 3339, or a day (YYYY-MM-DD) meaning its midnight in Viet Nam.
 std::optional<audit::Timestamp> parse_when(std::string_view s) {
   auto t = parse_rfc3339(s);
@@ -328,7 +322,7 @@ void Api::Impl::add_hotline_routes(http::Router& r) {
           auto caller = authenticate(req, *ctx);
           if (!caller.ok()) return auth_failure(caller.error(), log, req);
           const std::string id = req.path_params.at("id");
-          if (!report_id_like(id)) return http::error(404, "not_found", "not found");
+          if (!record_id_like(id)) return http::error(404, "not_found", "not found");
           std::optional<http::Response> answer;
           const std::string& me = caller->principal().id;
           Status s = writer->run([&](store::Connection& tx) -> Status {
@@ -403,7 +397,7 @@ void Api::Impl::add_hotline_routes(http::Router& r) {
         Status s = writer->run([&](store::Connection& tx) -> Status {
           // Linked reports must be the counsellor's to work on; those still waiting leave the queue.
           for (const auto& rid : contact->contact.report_ids) {
-            auto rep = report_id_like(rid)
+            auto rep = record_id_like(rid)
                            ? report::get(tx, report_keys, rid)
                            : Result<report::Report>(make_error(ErrorCode::not_found, "no report"));
             if (!rep.ok() && rep.error().code != ErrorCode::not_found) return rep.error();

@@ -60,12 +60,6 @@ auth::Resource evidence_resource(const std::string& unit, const std::string& own
   return auth::Resource{ResourceType::evidence, unit, owner, auth::Sensitivity::restricted};
 }
 
-bool hex_id(std::string_view id) {
-  return id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
-
 json evidence_json(const report::Evidence& e) {
   json j = {{"id", e.id},
             {"sha256", e.sha256},
@@ -220,7 +214,7 @@ void Api::Impl::add_report_staff_routes(http::Router& r) {
     auto caller = authenticate(req, *ctx);
     if (!caller.ok()) return respond(auth_failure(caller.error(), log, req));
     const std::string id = req.path_params.at("id");
-    if (!hex_id(id)) return respond(http::error(404, "not_found", "not found"));
+    if (!record_id_like(id)) return respond(http::error(404, "not_found", "not found"));
     auto event = event_for(*caller, audit::Action::read, "report", id);
     audited(
         *ctx, event,
@@ -256,7 +250,7 @@ void Api::Impl::add_report_staff_routes(http::Router& r) {
         auto caller = authenticate(req, *ctx);
         if (!caller.ok()) return auth_failure(caller.error(), log, req);
         const std::string id = req.path_params.at("id");
-        if (!hex_id(id)) return http::error(404, "not_found", "not found");
+        if (!record_id_like(id)) return http::error(404, "not_found", "not found");
         auto body = parse_object(req, {"state"});
         if (!body.ok()) return body_error(body.error());
         std::vector<std::string> bad;
@@ -302,14 +296,14 @@ Result<Api::Impl::EvidenceAccess> Api::Impl::evidence_access(http::Request& req,
   EvidenceAccess a{std::move(*caller), {}, {}, std::nullopt};
   const std::string id = req.path_params.at("id");
   auto refuse = [&](http::Response answer, std::string reason) -> Result<EvidenceAccess> {
-    auto e = event_for(a.caller, audit_action, "evidence", hex_id(id) ? id : "");
+    auto e = event_for(a.caller, audit_action, "evidence", record_id_like(id) ? id : "");
     e.outcome = audit::Outcome::denied;
     e.reason = std::move(reason);
     a.answer = record(a.caller, e).ok() ? std::move(answer)
                                         : http::error(500, "internal", "the refusal could not be recorded");
     return a;
   };
-  if (!hex_id(id)) return refuse(http::error(404, "not_found", "not found"), "not-found");
+  if (!record_id_like(id)) return refuse(http::error(404, "not_found", "not found"), "not-found");
   auto ev = report::get_evidence(*ctx.db, id);
   if (!ev.ok()) {
     if (ev.error().code == ErrorCode::not_found)
@@ -413,7 +407,7 @@ http::Response Api::Impl::evidence_preview(http::Request& req, bool unblur) {
   auto caller = authenticate(req, *ctx);
   if (!caller.ok()) return auth_failure(caller.error(), log, req);
   const std::string id = req.path_params.at("id");
-  if (!hex_id(id)) return http::error(404, "not_found", "not found");
+  if (!record_id_like(id)) return http::error(404, "not_found", "not found");
   auto ev = report::get_evidence(*ctx->db, id);
   if (!ev.ok()) {
     if (ev.error().code == ErrorCode::not_found) return http::error(404, "not_found", "not found");
