@@ -1093,8 +1093,20 @@ export function setTerm(el, term) {
 
 const numberFormats = {};
 // A count with the current language's thousands separator ("368.346" in Vietnamese, "368,346" in
-// English).
+// English). Whole numbers are grouped here: the first Intl.NumberFormat of a page loads the
+// locale's data (tens of milliseconds on a slow machine), which the queue's first paint would wait
+// for; other numbers go through Intl.
 export function formatNumber(n) {
+  if (Number.isSafeInteger(n)) {
+    const digits = String(Math.abs(n));
+    const sep = current === 'vi' ? '.' : ',';
+    let out = '';
+    for (let end = digits.length; end > 0; end -= 3) {
+      const start = Math.max(0, end - 3);
+      out = start > 0 ? sep + digits.slice(start, end) + out : digits.slice(start, end) + out;
+    }
+    return n < 0 ? `-${out}` : out;
+  }
   if (!numberFormats[current]) numberFormats[current] = new Intl.NumberFormat(current === 'vi' ? 'vi-VN' : 'en-GB');
   return numberFormats[current].format(n);
 }
