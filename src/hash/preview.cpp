@@ -5,6 +5,7 @@
 #include "hash/preview.hpp"
 
 #include <png.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cmath>
@@ -93,19 +94,44 @@ class ScaleSink final : public RowSink {
     width_ = scaled(info.width, longer, max_side_);
     height_ = scaled(info.height, longer, max_side_);
     rows_.emplace(info.height, height_);
-    line_.assign(width_, 0);
+    // Where each source column goes: its first cell and weight there; the rest of its weight
+    // (target - first, possibly 0) goes to the next cell. Built once per image, so that row() is a
+    // straight loop.
+    columns_.clear();
+    columns_.reserve(info.width);
+    AxisWalk walk(info.width, width_);
+    for (std::uint32_t x = 0; x < info.width; ++x) {
+      Column c{};
+      bool first = true;
+      walk.next([&](std::uint32_t cell, std::uint32_t weight) {
+        if (first) {
+          c.cell = cell;
+          c.weight = weight;
+          first = false;
+        }
+      });
+      columns_.push_back(c);
+    }
+    line_.assign(std::size_t{width_} + 1, 0);  // + 1: the last column's spill, always 0
     sums_.assign(std::size_t{width_} * height_, 0);
     return {};
   }
 
   void row(std::uint32_t y, const std::uint8_t* pixels) override {
     (void)y;  // rows arrive in order: rows_ walks them
-    std::fill(line_.begin(), line_.end(), 0);
-    AxisWalk columns(info_.width, width_);
-    const int ch = info_.channels;
-    for (std::uint32_t x = 0; x < info_.width; ++x) {
-      const std::uint64_t v = luma(pixels + std::size_t{x} * static_cast<std::size_t>(ch), ch);
-      columns.next([&](std::uint32_t cell, std::uint32_t weight) { line_[cell] += v * weight; });
+    switch (info_.channels) {
+      case 1:
+        spread<1>(pixels);
+        break;
+      case 2:
+        spread<2>(pixels);
+        break;
+      case 3:
+        spread<3>(pixels);
+        break;
+      default:
+        spread<4>(pixels);
+        break;
     }
     rows_->next([&](std::uint32_t cell, std::uint32_t weight) { add_line(cell, weight); });
   }
@@ -124,6 +150,37 @@ class ScaleSink final : public RowSink {
   }
 
  private:
+  struct Column {
+    std::uint32_t cell;
+    std::uint32_t weight;  // in `cell`; target - weight goes to cell + 1
+  };
+
+  // Sets line_ to one source row's luma, each pixel spread over its one or two cells. A cell's
+  // sum is kept in a register while its pixels pass (consecutive pixels' first cells differ by 0
+  // or 1), rather than added to memory pixel by pixel.
+  template <int Channels>
+  void spread(const std::uint8_t* pixels) {
+    const std::uint64_t target = width_;
+    std::uint64_t* line = line_.data();
+    const Column* col = columns_.data();
+    std::uint32_t cell = 0;
+    std::uint64_t sum = 0;    // of `cell`
+    std::uint64_t spill = 0;  // of cell + 1
+    for (std::uint32_t x = 0; x < info_.width; ++x, pixels += Channels) {
+      if (col[x].cell != cell) {
+        line[cell] = sum;
+        sum = spill;
+        spill = 0;
+        cell = col[x].cell;
+      }
+      const std::uint64_t v = luma(pixels, Channels);
+      sum += v * col[x].weight;
+      spill += v * (target - col[x].weight);
+    }
+    line[cell] = sum;
+    line[cell + 1] = spill;
+  }
+
   void add_line(std::uint32_t cell, std::uint32_t weight) {
     std::uint64_t* out = sums_.data() + std::size_t{cell} * width_;
     for (std::uint32_t x = 0; x < width_; ++x) out[x] += line_[x] * weight;
@@ -134,7 +191,8 @@ class ScaleSink final : public RowSink {
   std::uint32_t width_ = 0;
   std::uint32_t height_ = 0;
   std::optional<AxisWalk> rows_;
-  std::vector<std::uint64_t> line_;  // one source row, averaged across
+  std::vector<Column> columns_;      // per source column
+  std::vector<std::uint64_t> line_;  // one source row, averaged across (+ 1 spill cell)
   std::vector<std::uint64_t> sums_;  // weighted sums per preview pixel
 };
 
@@ -256,6 +314,9 @@ bool write_png(Encoder& e, const std::uint8_t* pixels, std::uint32_t width, std:
   png_set_write_fn(e.png, &e, on_write, on_flush);
   png_set_IHDR(e.png, e.info, width, height, 8, PNG_COLOR_TYPE_GRAY, PNG_INTERLACE_NONE,
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  // zlib's run-length strategy, made for filtered image rows: about three times faster than the
+  // default on a photo's preview, and no larger (previews are made on the request path).
+  png_set_compression_strategy(e.png, Z_RLE);
   png_write_info(e.png, e.info);
   for (std::uint32_t y = 0; y < height; ++y) png_write_row(e.png, pixels + std::size_t{y} * width);
   png_write_end(e.png, nullptr);
