@@ -5,6 +5,7 @@
 #include <ctime>
 
 #include "api/internal.hpp"
+#include "http/server.hpp"
 
 namespace baove::api {
 
@@ -107,6 +108,12 @@ Api::~Api() = default;
 Result<std::unique_ptr<Api>> Api::create(platform::Platform& platform, http::Metrics& metrics,
                                          http::Logger& log, ApiOptions options) {
   auto impl = std::make_unique<Impl>(platform, metrics, log, options);
+  for (const auto& address : platform.config().metrics_allow) {
+    std::string ip = http::canonical_ip(address);
+    if (ip.empty())
+      return make_error(ErrorCode::invalid_argument, "metrics_allow: not an IP address: " + address);
+    impl->metrics_allow.push_back(std::move(ip));
+  }
   const std::size_t n = std::max<std::size_t>(options.workers, 1);
   for (std::size_t i = 0; i < n; ++i) {
     auto db = platform.connect();
@@ -408,7 +415,15 @@ void Api::Impl::add_ops_routes(http::Router& r) {
     }
     return http::Response::json(200, "{\"status\":\"ready\"}");
   });
-  r.add_async(http::Method::get, "/metrics", [this](http::Request&, const http::Respond& respond) {
+  // Counts only, yet not for everyone: the addresses in metrics_allow (loopback by default), and
+  // never through a proxy, so that a reverse proxy on the same machine does not publish it.
+  r.add_async(http::Method::get, "/metrics", [this](http::Request& req, const http::Respond& respond) {
+    const bool proxied = req.header("x-forwarded-for").has_value() || req.header("forwarded").has_value();
+    if (proxied ||
+        std::find(metrics_allow.begin(), metrics_allow.end(), req.remote_address) == metrics_allow.end()) {
+      respond(http::error(404, "not_found", "no such endpoint"));  // as for a path that does not exist
+      return;
+    }
     http::Response resp = http::Response::json(200, metrics.render());
     resp.content_type = "text/plain; version=0.0.4; charset=utf-8";
     respond(std::move(resp));

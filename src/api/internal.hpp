@@ -176,6 +176,7 @@ struct Api::Impl {
   UnblurGrants unblur_grants;
   std::unique_ptr<intake::Fetcher> fetcher;  // channel attachments
   hotline::Keys hotline_keys;                // contacts' notes and caller lookups (keys/hotline.key)
+  std::vector<std::string> metrics_allow;    // canonical addresses that may read /metrics
 
   Impl(platform::Platform& p, http::Metrics& m, http::Logger& l, ApiOptions o)
       : platform(p), metrics(m), log(l), options(o) {}

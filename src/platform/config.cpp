@@ -45,6 +45,7 @@ constexpr std::string_view kKeys[] = {"listen",
                                       "facebook_verify_token",
                                       "fetch_allowed_hosts",
                                       "trusted_proxies",
+                                      "metrics_allow",
                                       "fetch_allow_local"};
 
 bool known_key(std::string_view key) {
@@ -337,12 +338,14 @@ Status apply_setting(Config& config, std::string_view key, std::string_view valu
     } else {
       return bad_value(key, "expects true or false");
     }
-  } else if (key == "trusted_proxies") {
-    config.trusted_proxies.clear();
-    for (auto proxy : split_list(value)) {
-      if (proxy.size() > 64 || proxy.find_first_not_of("0123456789abcdefABCDEF.:") != std::string_view::npos)
+  } else if (key == "trusted_proxies" || key == "metrics_allow") {
+    auto& list = key == "trusted_proxies" ? config.trusted_proxies : config.metrics_allow;
+    list.clear();
+    for (auto address : split_list(value)) {
+      if (address.size() > 64 ||
+          address.find_first_not_of("0123456789abcdefABCDEF.:") != std::string_view::npos)
         return bad_value(key, "expects comma-separated IP addresses");
-      config.trusted_proxies.emplace_back(proxy);
+      list.emplace_back(address);
     }
   } else if (key == "fetch_allowed_hosts") {
     config.fetch_allowed_hosts.clear();

@@ -68,6 +68,10 @@ struct Config {
   // whose X-Forwarded-For is believed (per-address limits and audit events then see the client, not
   // the proxy); empty: X-Forwarded-For is ignored
   std::vector<std::string> trusted_proxies;
+  // key "metrics_allow": comma-separated IP addresses that may read GET /metrics (a Prometheus
+  // server); anyone else, and any request carrying X-Forwarded-For or Forwarded (one that came
+  // through a proxy), gets 404. Empty: nobody.
+  std::vector<std::string> metrics_allow = {"127.0.0.1", "::1"};
   // key "fetch_allowed_hosts": comma-separated host suffixes attachments may be fetched from
   // key "fetch_allow_local": also fetch over plain http and from private or loopback addresses.
   // Only for tests and a local mirror: it opens the server to request forgery.

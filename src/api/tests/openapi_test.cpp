@@ -135,6 +135,41 @@ TEST_P(OpenApiTest, OperationsEndpointsAnswer) {
   EXPECT_NE(r.body.find("baove_http_requests_total"), std::string::npos) << r.body;
 }
 
+TEST_P(OpenApiTest, MetricsAreNotServedThroughAProxy) {
+  // A reverse proxy on this machine connects from loopback too: what it forwards carries
+  // X-Forwarded-For (or Forwarded), and gets the answer of a path that does not exist.
+  for (const std::string header : {"X-Forwarded-For: 203.0.113.9", "Forwarded: for=203.0.113.9"}) {
+    const HttpResponse r = call("GET", "/metrics", nullptr, {}, {header});
+    EXPECT_EQ(r.status, 404) << header;
+    EXPECT_EQ(r.body.find("baove_http_requests_total"), std::string::npos) << header;
+    EXPECT_EQ(error_code(r), "not_found");
+  }
+  EXPECT_EQ(call("GET", "/metrics").status, 200);
+}
+
+// A server whose metrics only a Prometheus host elsewhere may read.
+class MetricsElsewhereTest : public ApiTest {
+ protected:
+  void configure(platform::Config& c) override { c.metrics_allow = {"10.20.30.40"}; }
+};
+
+TEST_P(MetricsElsewhereTest, OnlyTheListedAddressesReadMetrics) {
+  const HttpResponse r = call("GET", "/metrics");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.body.find("baove_http_requests_total"), std::string::npos);
+  EXPECT_EQ(call("GET", "/healthz").status, 200);
+}
+
+TEST(MetricsAllow, AServerWithAnAddressThatIsNotOneDoesNotStart) {
+  auto s =
+      TestServer::start(store::Engine::sqlite, [](platform::Config& c) { c.metrics_allow = {"10.0.0.300"}; });
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("metrics_allow"), std::string::npos) << s.error().message;
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, MetricsElsewhereTest,
+                         ::testing::Values(store::Engine::sqlite, store::Engine::postgresql), engine_name);
+
 INSTANTIATE_TEST_SUITE_P(Engines, OpenApiTest,
                          ::testing::Values(store::Engine::sqlite, store::Engine::postgresql), engine_name);
 

@@ -178,6 +178,13 @@ TEST_F(ConfigTest, ValuesAreChecked) {
   EXPECT_TRUE(apply_setting(c, "trusted_proxies", "10.0.0.2, ::1").ok());
   EXPECT_EQ(c.trusted_proxies, (std::vector<std::string>{"10.0.0.2", "::1"}));
   EXPECT_FALSE(apply_setting(c, "trusted_proxies", "proxy.example.org").ok());
+  // Metrics: loopback by default, a list of addresses, or nobody.
+  EXPECT_EQ(c.metrics_allow, (std::vector<std::string>{"127.0.0.1", "::1"}));
+  EXPECT_TRUE(apply_setting(c, "metrics_allow", "10.0.0.9").ok());
+  EXPECT_EQ(c.metrics_allow, (std::vector<std::string>{"10.0.0.9"}));
+  EXPECT_TRUE(apply_setting(c, "metrics_allow", "").ok());
+  EXPECT_TRUE(c.metrics_allow.empty());
+  EXPECT_FALSE(apply_setting(c, "metrics_allow", "prometheus.local").ok());
   EXPECT_EQ(c.stats_suppression_threshold, 5u);
   EXPECT_TRUE(apply_setting(c, "stats_suppression_threshold", "10").ok());
   EXPECT_EQ(c.stats_suppression_threshold, 10u);
