@@ -8,6 +8,7 @@
 #include <map>
 
 #include "report/report.hpp"
+#include "util/markup.hpp"
 
 namespace baove::api::pages {
 
@@ -29,37 +30,6 @@ std::string_view t(Lang lang, Tr tr) { return lang == Lang::vi ? tr.vi : tr.en; 
 
 const char* lang_code(Lang lang) { return lang == Lang::vi ? "vi" : "en"; }
 Lang other(Lang lang) { return lang == Lang::vi ? Lang::en : Lang::vi; }
-
-// Escapes for HTML text and double- or single-quoted attribute values alike. NUL bytes are
-// dropped (the HTML parser would turn them into U+FFFD or ignore them).
-std::string esc(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + s.size() / 8);
-  for (const char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      case '\0':
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // Percent-encodes a query-string value (RFC 3986 unreserved characters pass).
 std::string url_encode(std::string_view s) {
@@ -189,7 +159,7 @@ std::string render(const Page& p) {
        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
        "<meta name=\"referrer\" content=\"no-referrer\">\n";
   if (p.noindex) h += "<meta name=\"robots\" content=\"noindex, nofollow\">\n";
-  h += "<title>" + esc(p.title) + " — Baove</title>\n";
+  h += "<title>" + escape_markup(p.title) + " — Baove</title>\n";
   h += "<link rel=\"stylesheet\" href=\"/assets/report.css\">\n"
        "<script src=\"/assets/report.js\" defer></script>\n</head>\n<body>\n";
   h += "<a class=\"skip-link\" href=\"#main\">";
@@ -201,7 +171,7 @@ std::string render(const Page& p) {
   h += "</span></a>\n";
   if (!p.switch_href.empty()) {
     const Lang o = other(lang);
-    h += "<a class=\"lang-switch\" href=\"" + esc(p.switch_href) + "\" lang=\"" + lang_code(o) +
+    h += "<a class=\"lang-switch\" href=\"" + escape_markup(p.switch_href) + "\" lang=\"" + lang_code(o) +
          "\" hreflang=\"" + lang_code(o) + "\">";
     h += o == Lang::en ? "English" : "Tiếng Việt";
     h += "</a>\n";
@@ -214,7 +184,7 @@ std::string render(const Page& p) {
   h += "</p>\n<a class=\"call\" href=\"tel:111\">";
   h += t(lang, {"Gọi 111", "Call 111"});
   h += "</a>\n</div>\n</header>\n<main id=\"main\" tabindex=\"-1\"";
-  if (!p.focus_id.empty()) h += " data-focus=\"" + esc(p.focus_id) + "\"";
+  if (!p.focus_id.empty()) h += " data-focus=\"" + escape_markup(p.focus_id) + "\"";
   h += ">\n";
   h += p.body;
   h += "</main>\n<footer class=\"site-footer\">\n<ul class=\"footer-links\">\n";
@@ -253,7 +223,7 @@ const std::vector<std::string>* errors_of(const ErrorMap& m, std::string_view fi
 void field_error(std::string& h, Lang lang, const ErrorMap& m, std::string_view field, std::string_view id) {
   const auto* errs = errors_of(m, field);
   if (errs == nullptr) return;
-  h += "<p class=\"field-error\" id=\"" + esc(id) + "-error\">";
+  h += "<p class=\"field-error\" id=\"" + escape_markup(id) + "-error\">";
   h += "<span class=\"visually-hidden\">";
   h += t(lang, {"Lỗi: ", "Error: "});
   h += "</span>";
@@ -261,7 +231,7 @@ void field_error(std::string& h, Lang lang, const ErrorMap& m, std::string_view 
   for (const auto& key : *errs) {
     if (!first) h += ' ';
     first = false;
-    h += esc(message(lang, key, field));
+    h += escape_markup(message(lang, key, field));
   }
   h += "</p>\n";
 }
@@ -279,12 +249,12 @@ std::string control_aria(const ErrorMap& m, std::string_view field, std::string_
     if (!described.empty()) described += ' ';
     described += hint_id;
   }
-  if (!described.empty()) a += " aria-describedby=\"" + esc(described) + "\"";
+  if (!described.empty()) a += " aria-describedby=\"" + escape_markup(described) + "\"";
   return a;
 }
 
 void hint(std::string& h, std::string_view id, std::string_view text) {
-  h += "<p class=\"hint\" id=\"" + esc(id) + "\">" + esc(text) + "</p>\n";
+  h += "<p class=\"hint\" id=\"" + escape_markup(id) + "\">" + escape_markup(text) + "</p>\n";
 }
 
 struct TextField {
@@ -298,12 +268,12 @@ struct TextField {
 
 void text_input(std::string& h, Lang lang, const ErrorMap& m, const TextField& f, std::string_view value) {
   const std::string name(f.name);
-  h += "<div class=\"field\">\n<label for=\"" + name + "\">" + esc(t(lang, f.label)) + "</label>\n";
+  h += "<div class=\"field\">\n<label for=\"" + name + "\">" + escape_markup(t(lang, f.label)) + "</label>\n";
   const bool has_hint = !f.hint.vi.empty();
   if (has_hint) hint(h, name + "-hint", t(lang, f.hint));
   field_error(h, lang, m, f.name, f.name);
   h += "<input type=\"" + std::string(f.type) + "\" id=\"" + name + "\" name=\"" + name + "\" value=\"" +
-       esc(value) + "\" autocomplete=\"" + std::string(f.autocomplete) + "\"";
+       escape_markup(value) + "\" autocomplete=\"" + std::string(f.autocomplete) + "\"";
   if (!f.inputmode.empty()) h += " inputmode=\"" + std::string(f.inputmode) + "\"";
   h += control_aria(m, f.name, f.name, has_hint ? name + "-hint" : "");
   h += ">\n</div>\n";
@@ -312,7 +282,7 @@ void text_input(std::string& h, Lang lang, const ErrorMap& m, const TextField& f
 void textarea(std::string& h, Lang lang, const ErrorMap& m, std::string_view name_sv, Tr label, Tr hint_text,
               std::string_view value, int rows, std::string_view extra_attrs, std::string_view after = {}) {
   const std::string name(name_sv);
-  h += "<div class=\"field\">\n<label for=\"" + name + "\">" + esc(t(lang, label)) + "</label>\n";
+  h += "<div class=\"field\">\n<label for=\"" + name + "\">" + escape_markup(t(lang, label)) + "</label>\n";
   hint(h, name + "-hint", t(lang, hint_text));
   field_error(h, lang, m, name, name);
   h += "<textarea id=\"" + name + "\" name=\"" + name + "\" rows=\"" + std::to_string(rows) + "\"" +
@@ -320,7 +290,7 @@ void textarea(std::string& h, Lang lang, const ErrorMap& m, std::string_view nam
   h += control_aria(m, name, name, name + "-hint");
   // A newline right after the start tag is dropped by the parser, so a value that starts with one
   // survives.
-  h += ">\n" + esc(value) + "</textarea>\n";
+  h += ">\n" + escape_markup(value) + "</textarea>\n";
   h += after;
   h += "</div>\n";
 }
@@ -328,16 +298,16 @@ void textarea(std::string& h, Lang lang, const ErrorMap& m, std::string_view nam
 void select(std::string& h, Lang lang, const ErrorMap& m, std::string_view name_sv, Tr label,
             std::span<const taxonomy::Term> list, std::string_view value) {
   const std::string name(name_sv);
-  h += "<div class=\"field\">\n<label for=\"" + name + "\">" + esc(t(lang, label)) + "</label>\n";
+  h += "<div class=\"field\">\n<label for=\"" + name + "\">" + escape_markup(t(lang, label)) + "</label>\n";
   field_error(h, lang, m, name, name);
   h += "<select id=\"" + name + "\" name=\"" + name + "\"" + control_aria(m, name, name, "") + ">\n";
   h += "<option value=\"\">";
   h += t(lang, {"— Chưa chọn —", "— Not chosen —"});
   h += "</option>\n";
   for (const auto& term : list) {
-    h += "<option value=\"" + esc(term.key) + "\"";
+    h += "<option value=\"" + escape_markup(term.key) + "\"";
     if (term.key == value) h += " selected";
-    h += ">" + esc(term.label(lang)) + "</option>\n";
+    h += ">" + escape_markup(term.label(lang)) + "</option>\n";
   }
   h += "</select>\n</div>\n";
 }
@@ -352,7 +322,7 @@ void checkbox(std::string& h, Lang lang, const ErrorMap& m, std::string_view nam
       "<div class=\"check\">\n<input type=\"checkbox\" id=\"" + name + "\" name=\"" + name + "\" value=\"1\"";
   if (checked) h += " checked";
   h += control_aria(m, name, name, has_hint ? name + "-hint" : "");
-  h += ">\n<label for=\"" + name + "\">" + esc(t(lang, label)) + "</label>\n";
+  h += ">\n<label for=\"" + name + "\">" + escape_markup(t(lang, label)) + "</label>\n";
   if (has_hint) hint(h, name + "-hint", t(lang, hint_text));
   h += "</div>\n</div>\n";
 }
@@ -403,7 +373,7 @@ std::string home_page(Lang lang) {
   p.title = std::string(t(lang, {"Báo cáo xâm hại trẻ em trên mạng", "Report harm to children online"}));
   p.switch_href = page_href("/", other(lang));
   std::string& h = p.body;
-  h += "<h1>" + esc(p.title) + "</h1>\n<p class=\"lead\">";
+  h += "<h1>" + escape_markup(p.title) + "</h1>\n<p class=\"lead\">";
   h += t(lang,
          {"Nếu em hoặc một bạn nhỏ bị làm hại, bị đe doạ, hoặc thấy điều gì trên mạng khiến mình sợ hay lo "
           "lắng, hãy cho chúng tôi biết. Đó không phải lỗi của em.",
@@ -435,8 +405,8 @@ std::string home_page(Lang lang) {
   const auto cats = taxonomy::categories();
   const auto hints = taxonomy::category_hints();
   for (std::size_t i = 0; i < cats.size(); ++i) {
-    h += "<li><strong>" + esc(cats[i].label(lang)) + "</strong>";
-    if (i < hints.size()) h += "<br>" + esc(hints[i].label(lang));
+    h += "<li><strong>" + escape_markup(cats[i].label(lang)) + "</strong>";
+    if (i < hints.size()) h += "<br>" + escape_markup(hints[i].label(lang));
     h += "</li>\n";
   }
   h += "</ul>\n</section>\n";
@@ -466,7 +436,7 @@ std::string report_form(Lang lang, const FormInput& in, const std::vector<FieldE
   p.switch_href = page_href("/report", other(lang));
   p.noindex = !errors.empty();
   std::string& h = p.body;
-  h += "<h1>" + esc(heading) + "</h1>\n";
+  h += "<h1>" + escape_markup(heading) + "</h1>\n";
 
   if (!errors.empty()) {
     p.focus_id = "error-summary";
@@ -480,9 +450,9 @@ std::string report_form(Lang lang, const FormInput& in, const std::vector<FieldE
       text += message(lang, e.message_key, e.field);
       const std::string anchor = anchor_of(e.field);
       if (anchor.empty()) {
-        h += "<li>" + esc(text) + "</li>\n";
+        h += "<li>" + escape_markup(text) + "</li>\n";
       } else {
-        h += "<li><a href=\"#" + esc(anchor) + "\">" + esc(text) + "</a></li>\n";
+        h += "<li><a href=\"#" + escape_markup(anchor) + "\">" + escape_markup(text) + "</a></li>\n";
       }
     }
     h += "</ul>\n</div>\n";
@@ -499,23 +469,25 @@ std::string report_form(Lang lang, const FormInput& in, const std::vector<FieldE
        "enctype=\"multipart/form-data\" novalidate";
   h += " data-max-files=\"" + std::to_string(kMaxFiles) + "\"";
   h += " data-max-file-bytes=\"" + std::to_string(kMaxFileBytes) + "\"";
-  h += " data-msg-sending=\"" + esc(t(lang, {"Đang gửi… {n}%", "Sending… {n}%"})) + "\"";
+  h += " data-msg-sending=\"" + escape_markup(t(lang, {"Đang gửi… {n}%", "Sending… {n}%"})) + "\"";
   h += " data-msg-processing=\"" +
-       esc(t(lang, {"Đã gửi xong, đang chờ xác nhận…", "Sent, waiting for confirmation…"})) + "\"";
+       escape_markup(t(lang, {"Đã gửi xong, đang chờ xác nhận…", "Sent, waiting for confirmation…"})) + "\"";
   h += " data-msg-retry=\"" +
-       esc(t(lang,
-             {"Chưa gửi được vì mạng bị lỗi. Báo cáo của bạn vẫn còn ở đây; hãy kiểm tra kết nối rồi bấm "
-              "Gửi báo cáo lần nữa.",
-              "It could not be sent because the connection failed. Your report is still here; check your "
-              "connection and press Send the report again."})) +
+       escape_markup(t(
+           lang, {"Chưa gửi được vì mạng bị lỗi. Báo cáo của bạn vẫn còn ở đây; hãy kiểm tra kết nối rồi bấm "
+                  "Gửi báo cáo lần nữa.",
+                  "It could not be sent because the connection failed. Your report is still here; check your "
+                  "connection and press Send the report again."})) +
        "\"";
-  h += " data-msg-too-many-files=\"" + esc(message(lang, "too_many_files")) + "\"";
+  h += " data-msg-too-many-files=\"" + escape_markup(message(lang, "too_many_files")) + "\"";
   h += " data-msg-file-too-large=\"" +
-       esc(t(lang, {"Tệp quá lớn (tối đa 2 GB mỗi tệp): ", "This file is too large (up to 2 GB each): "})) +
+       escape_markup(
+           t(lang, {"Tệp quá lớn (tối đa 2 GB mỗi tệp): ", "This file is too large (up to 2 GB each): "})) +
        "\"";
-  h += " data-msg-files-chosen=\"" + esc(t(lang, {"Đã chọn {n} tệp.", "{n} files chosen."})) + "\"";
-  h += " data-msg-chars-left=\"" + esc(t(lang, {"Còn {n} ký tự.", "{n} characters left."})) + "\"";
-  h += " data-msg-chars-over=\"" + esc(t(lang, {"Quá {n} ký tự.", "{n} characters too many."})) + "\"";
+  h += " data-msg-files-chosen=\"" + escape_markup(t(lang, {"Đã chọn {n} tệp.", "{n} files chosen."})) + "\"";
+  h += " data-msg-chars-left=\"" + escape_markup(t(lang, {"Còn {n} ký tự.", "{n} characters left."})) + "\"";
+  h += " data-msg-chars-over=\"" + escape_markup(t(lang, {"Quá {n} ký tự.", "{n} characters too many."})) +
+       "\"";
   h += ">\n<input type=\"hidden\" name=\"lang\" value=\"";
   h += lc;
   h += "\">\n";
@@ -535,7 +507,7 @@ std::string report_form(Lang lang, const FormInput& in, const std::vector<FieldE
     const auto cats = taxonomy::categories();
     const auto hints = taxonomy::category_hints();
     for (std::size_t i = 0; i < cats.size(); ++i) {
-      const std::string key = esc(cats[i].key);
+      const std::string key = escape_markup(cats[i].key);
       const std::string id = "category-" + key;
       h += "<div class=\"choice\">\n<input type=\"radio\" name=\"category\" id=\"" + id + "\" value=\"" +
            key + "\" required";
@@ -544,10 +516,11 @@ std::string report_form(Lang lang, const FormInput& in, const std::vector<FieldE
       std::string described = bad ? "category-error " : "";
       if (i < hints.size()) described += id + "-hint";
       if (!described.empty()) h += " aria-describedby=\"" + described + "\"";
-      h += ">\n<label for=\"" + id + "\">" + esc(cats[i].label(lang));
+      h += ">\n<label for=\"" + id + "\">" + escape_markup(cats[i].label(lang));
       h += "</label>\n";
       if (i < hints.size()) {
-        h += "<p class=\"hint choice-hint\" id=\"" + id + "-hint\">" + esc(hints[i].label(lang)) + "</p>\n";
+        h += "<p class=\"hint choice-hint\" id=\"" + id + "-hint\">" + escape_markup(hints[i].label(lang)) +
+             "</p>\n";
       }
       h += "</div>\n";
     }
@@ -685,7 +658,7 @@ std::string receipt_page(Lang lang, std::string_view code, std::string_view secr
   p.noindex = true;
   p.focus_id = "receipt-title";
   std::string& h = p.body;
-  h += "<h1 id=\"receipt-title\" tabindex=\"-1\">" + esc(p.title) + "</h1>\n<p class=\"lead\">";
+  h += "<h1 id=\"receipt-title\" tabindex=\"-1\">" + escape_markup(p.title) + "</h1>\n<p class=\"lead\">";
   h += t(lang, {"Cảm ơn bạn đã lên tiếng. Bạn đã làm đúng.",
                 "Thank you for speaking up. You did the right thing."});
   h += "</p>\n";
@@ -700,15 +673,15 @@ std::string receipt_page(Lang lang, std::string_view code, std::string_view secr
                 "The secret is shown only this once; we cannot look it up or send it to you again."});
   h += "</p>\n<dl class=\"codes\">\n<dt>";
   h += t(lang, {"Mã báo cáo", "Report code"});
-  h += "</dt>\n<dd><code class=\"big\" id=\"receipt-code\">" + esc(code) + "</code>";
+  h += "</dt>\n<dd><code class=\"big\" id=\"receipt-code\">" + escape_markup(code) + "</code>";
   h += "<button type=\"button\" class=\"button copy\" data-copy=\"receipt-code\" data-done=\"" +
-       esc(t(lang, {"Đã sao chép", "Copied"})) + "\" hidden>";
+       escape_markup(t(lang, {"Đã sao chép", "Copied"})) + "\" hidden>";
   h += t(lang, {"Sao chép mã báo cáo", "Copy the report code"});
   h += "</button></dd>\n<dt>";
   h += t(lang, {"Mã bí mật", "Secret"});
-  h += "</dt>\n<dd><code class=\"big\" id=\"receipt-secret\">" + esc(secret) + "</code>";
+  h += "</dt>\n<dd><code class=\"big\" id=\"receipt-secret\">" + escape_markup(secret) + "</code>";
   h += "<button type=\"button\" class=\"button copy\" data-copy=\"receipt-secret\" data-done=\"" +
-       esc(t(lang, {"Đã sao chép", "Copied"})) + "\" hidden>";
+       escape_markup(t(lang, {"Đã sao chép", "Copied"})) + "\" hidden>";
   h += t(lang, {"Sao chép mã bí mật", "Copy the secret"});
   h += "</button></dd>\n</dl>\n<p id=\"copy-status\" class=\"visually-hidden\" aria-live=\"polite\"></p>\n";
   h += "</section>\n";
@@ -730,8 +703,8 @@ std::string receipt_page(Lang lang, std::string_view code, std::string_view secr
                   "Some files had a problem. The rest of your report was kept."});
     h += "</p>\n<ul class=\"file-notes\">\n";
     for (const auto& n : notes) {
-      h += "<li><span class=\"file-name\">" + esc(n.name) + "</span>: " + esc(message(lang, n.message_key)) +
-           " ";
+      h += "<li><span class=\"file-name\">" + escape_markup(n.name) +
+           "</span>: " + escape_markup(message(lang, n.message_key)) + " ";
       h += n.kept ? t(lang, {"(Đã lưu tệp này.)", "(This file was kept.)"})
                   : t(lang, {"(Tệp này không được lưu.)", "(This file was not kept.)"});
       h += "</li>\n";
@@ -751,7 +724,7 @@ std::string receipt_page(Lang lang, std::string_view code, std::string_view secr
        "secret."});
   h += "</p>\n<p><a class=\"button\" href=\"/report/status?lang=";
   h += lc;
-  h += "&amp;code=" + esc(url_encode(code)) + "\">";
+  h += "&amp;code=" + escape_markup(url_encode(code)) + "\">";
   h += t(lang, {"Xem tình trạng báo cáo", "Check the report"});
   h += "</a></p>\n</section>\n";
 
@@ -783,7 +756,7 @@ std::string status_form(Lang lang, std::string_view code, bool not_found) {
   if (!code.empty()) p.switch_href += "&code=" + url_encode(code);
   p.noindex = true;
   std::string& h = p.body;
-  h += "<h1>" + esc(heading) + "</h1>\n";
+  h += "<h1>" + escape_markup(heading) + "</h1>\n";
   std::string aria;
   if (not_found) {
     p.focus_id = "error-summary";
@@ -804,7 +777,7 @@ std::string status_form(Lang lang, std::string_view code, bool not_found) {
   h += lc;
   h += "\">\n<div class=\"field\">\n<label for=\"code\">";
   h += t(lang, {"Mã báo cáo", "Report code"});
-  h += "</label>\n<input type=\"text\" id=\"code\" name=\"code\" value=\"" + esc(code) +
+  h += "</label>\n<input type=\"text\" id=\"code\" name=\"code\" value=\"" + escape_markup(code) +
        "\" autocomplete=\"off\" autocapitalize=\"characters\" spellcheck=\"false\" required" + aria;
   if (not_found) h += " aria-describedby=\"status-error\"";
   h += ">\n</div>\n<div class=\"field\">\n<label for=\"secret\">";
@@ -859,9 +832,9 @@ std::string status_page(Lang lang, std::string_view code, const StatusView& s) {
   p.switch_href = page_href("/report/status", other(lang)) + "&code=" + url_encode(code);
   p.noindex = true;
   std::string& h = p.body;
-  h += "<h1>" + esc(p.title) + "</h1>\n<p>";
+  h += "<h1>" + escape_markup(p.title) + "</h1>\n<p>";
   h += t(lang, {"Mã báo cáo:", "Report code:"});
-  h += " <code class=\"big\">" + esc(code) + "</code></p>\n";
+  h += " <code class=\"big\">" + escape_markup(code) + "</code></p>\n";
 
   const StateText* current = nullptr;
   std::size_t current_index = 0;
@@ -873,9 +846,9 @@ std::string status_page(Lang lang, std::string_view code, const StatusView& s) {
   }
   h += "<div class=\"state\" id=\"report-state\">\n<p class=\"state-name\">";
   if (current != nullptr) {
-    h += esc(t(lang, current->name));
+    h += escape_markup(t(lang, current->name));
     h += "</p>\n<p>";
-    h += esc(t(lang, current->explanation));
+    h += escape_markup(t(lang, current->explanation));
   } else {
     h += t(lang, {"Đang xử lý", "In progress"});
     h += "</p>\n<p>";
@@ -894,7 +867,7 @@ std::string status_page(Lang lang, std::string_view code, const StatusView& s) {
     if (now) h += " current";
     h += "\"";
     if (now) h += " aria-current=\"step\"";
-    h += ">" + esc(t(lang, kStates[i].name));
+    h += ">" + escape_markup(t(lang, kStates[i].name));
     if (now) {
       h += " <span class=\"visually-hidden\">";
       h += t(lang, {"(bước hiện tại)", "(current step)"});
@@ -947,7 +920,8 @@ std::string error_page(Lang lang, int http_status, std::string_view message_key)
   p.switch_href = std::string("?lang=") + lang_code(other(lang));
   p.noindex = true;
   std::string& h = p.body;
-  h += "<h1>" + esc(p.title) + "</h1>\n<p class=\"lead\">" + esc(message(lang, key)) + "</p>\n";
+  h += "<h1>" + escape_markup(p.title) + "</h1>\n<p class=\"lead\">" + escape_markup(message(lang, key)) +
+       "</p>\n";
   if (http_status == 413 || http_status == 429 || http_status >= 500) {
     h += "<p>";
     h += t(lang, {"Nếu bạn vừa gửi báo cáo, báo cáo đó chưa được lưu. Hãy thử gửi lại.",

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "hotline/zip.hpp"
+#include "util/markup.hpp"
 
 namespace baove::hotline {
 namespace {
@@ -255,33 +256,6 @@ std::string csv_field(const Cell& c) {
   return out;
 }
 
-// XML text: escaped, with characters XML 1.0 forbids (C0 controls but tab, LF, CR) dropped.
-std::string xml_text(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char ch : s) {
-    const auto u = static_cast<unsigned char>(ch);
-    if (u < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') continue;
-    switch (ch) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += ch;
-    }
-  }
-  return out;
-}
-
 std::string column_name(std::size_t index) {
   std::string s;
   for (std::size_t n = index + 1; n > 0; n = (n - 1) / 26)
@@ -444,7 +418,7 @@ Result<std::string> to_xlsx(const ExportTable& table, const ExportOptions& optio
         sheet += "<c r=\"" + ref + "\"" + style + "><v>" + line[c].text + "</v></c>";
       } else {
         sheet += "<c r=\"" + ref + "\"" + style + " t=\"inlineStr\"><is><t xml:space=\"preserve\">" +
-                 xml_text(line[c].text) + "</t></is></c>";
+                 escape_markup(line[c].text) + "</t></is></c>";
       }
     }
     sheet += "</row>";
@@ -455,7 +429,7 @@ Result<std::string> to_xlsx(const ExportTable& table, const ExportOptions& optio
       "<workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" "
       "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\">"
       "<sheets><sheet name=\"" +
-      xml_text(table.sheet_name) + "\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>";
+      escape_markup(table.sheet_name) + "\" sheetId=\"1\" r:id=\"rId1\"/></sheets></workbook>";
   const std::string content_types = std::string(kXmlHead) + std::string(kContentTypes);
   const std::string root_rels = std::string(kXmlHead) + std::string(kRootRels);
   const std::string workbook_rels = std::string(kXmlHead) + std::string(kWorkbookRels);

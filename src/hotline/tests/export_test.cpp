@@ -142,7 +142,7 @@ std::map<std::string, SheetCell> cells_of(const std::string& sheet) {
   for (auto it = std::sregex_iterator(sheet.begin(), sheet.end(), text); it != std::sregex_iterator(); ++it) {
     std::string v = (*it)[2];
     for (const auto& [entity, ch] :
-         std::map<std::string, std::string>{{"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}}) {
+         std::map<std::string, std::string>{{"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}}) {
       for (std::size_t p; (p = v.find(entity)) != std::string::npos;) v.replace(p, entity.size(), ch);
     }
     for (std::size_t p; (p = v.find("&amp;")) != std::string::npos;) v.replace(p, 5, "&");
