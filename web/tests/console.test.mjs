@@ -207,7 +207,7 @@ test('staff console in Chromium against baove serve', { skip: skipReason(), time
       await page.getByLabel('Mã xác thực 6 chữ số').fill(await nextCode(totpSecret));
       await page.getByRole('button', { name: 'Xác nhận', exact: true }).click();
       await h1.filter({ hasText: 'Người dùng' }).waitFor();
-      await page.getByRole('navigation', { name: 'Các mục quản trị' }).waitFor();
+      await page.getByRole('navigation', { name: 'Các mục của bảng điều khiển' }).waitFor();
       await page.locator('table').first().waitFor();
       await checkBothLanguages('the users screen', 'Users');
     });
@@ -473,7 +473,7 @@ test('staff console in Chromium against baove serve', { skip: skipReason(), time
       await status.filter({ hasText: 'Bạn đã đăng xuất.' }).waitFor();
       const gone = await page.request.get(`${base}/api/v1/session`);
       assert.equal(gone.status(), 401, 'the session ended on the server');
-      assert.equal(await page.getByRole('navigation', { name: 'Các mục quản trị' }).count(), 0);
+      assert.equal(await page.getByRole('navigation', { name: 'Các mục của bảng điều khiển' }).count(), 0);
 
       await login('admin', newPassword, await nextCode(totpSecret));
       await h1.filter({ hasText: 'Người dùng' }).waitFor();

@@ -181,7 +181,7 @@ test('hotline console in Chromium against baove serve', { skip: skipReason(), ti
       await login(page, people.hn);
       await h1.filter({ hasText: 'Hàng chờ xử lý' }).waitFor();
       assert.match(page.url(), /#\/queue$/);
-      const nav = page.getByRole('navigation', { name: 'Các mục quản trị' });
+      const nav = page.getByRole('navigation', { name: 'Các mục của bảng điều khiển' });
       assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Hàng chờ', 'Ghi nhận cuộc gọi', 'Tra cứu']);
       await rows.nth(2).waitFor();
       const codes = await rows.locator('th').allInnerTexts();
@@ -496,7 +496,7 @@ test('hotline console in Chromium against baove serve', { skip: skipReason(), ti
       const sh1 = stat.locator('main h1');
       await sh1.filter({ hasText: 'Thống kê Tổng đài 111' }).waitFor();
       assert.match(stat.url(), /#\/stats$/);
-      const nav = stat.getByRole('navigation', { name: 'Các mục quản trị' });
+      const nav = stat.getByRole('navigation', { name: 'Các mục của bảng điều khiển' });
       assert.deepEqual(await nav.getByRole('link').allInnerTexts(), ['Thống kê']);
 
       const year = SEEDS.filter((s) => vietnamYear(s.start) === 2022);
