@@ -3,7 +3,6 @@
 // modules, no build step; served by `baove serve` at /console/.
 
 import { api, ApiError, setCsrf } from './api.js';
-import { auditView } from './audit.js';
 import { contactView } from './contact.js';
 import {
   announce,
@@ -14,26 +13,25 @@ import {
   showError,
   showLocalErrors,
 } from './dom.js';
-import { keysView } from './keys.js';
 import { prefetchQueue, queueView } from './queue.js';
-import { searchView } from './search.js';
-import { statsView } from './stats.js';
 import { lang, setLang, setPageTitle, setText, storedLang, t } from './i18n.js';
-import { unitsView } from './units.js';
-import { usersView } from './users.js';
 
 // In this order: a user lands on the first section one of their roles may open, so counsellors
 // start at the queue and statisticians at the statistics. `nav` (default: roles) are the roles
 // that see the section in the navigation.
+//
+// The queue and the contact form come with the console (a counsellor's first screen); the other
+// sections' modules are fetched when first opened (`load`), so the queue's first paint does not
+// wait for their code.
 const SECTIONS = [
   { id: 'queue', key: 'section_queue', roles: ['counsellor', 'supervisor'], view: queueView },
   { id: 'contact', key: 'section_contact', roles: ['counsellor', 'supervisor'], nav: ['counsellor'], view: contactView },
-  { id: 'search', key: 'section_search', roles: ['counsellor', 'supervisor'], view: searchView },
-  { id: 'stats', key: 'section_stats', roles: ['statistician', 'supervisor'], view: statsView },
-  { id: 'users', key: 'section_users', roles: ['administrator', 'security_officer'], view: usersView },
-  { id: 'units', key: 'section_units', roles: ['administrator', 'security_officer'], view: unitsView },
-  { id: 'keys', key: 'section_keys', roles: ['administrator', 'security_officer'], view: keysView },
-  { id: 'audit', key: 'section_audit', roles: ['security_officer'], view: auditView },
+  { id: 'search', key: 'section_search', roles: ['counsellor', 'supervisor'], load: () => import('./search.js').then((m) => m.searchView) },
+  { id: 'stats', key: 'section_stats', roles: ['statistician', 'supervisor'], load: () => import('./stats.js').then((m) => m.statsView) },
+  { id: 'users', key: 'section_users', roles: ['administrator', 'security_officer'], load: () => import('./users.js').then((m) => m.usersView) },
+  { id: 'units', key: 'section_units', roles: ['administrator', 'security_officer'], load: () => import('./units.js').then((m) => m.unitsView) },
+  { id: 'keys', key: 'section_keys', roles: ['administrator', 'security_officer'], load: () => import('./keys.js').then((m) => m.keysView) },
+  { id: 'audit', key: 'section_audit', roles: ['security_officer'], load: () => import('./audit.js').then((m) => m.auditView) },
 ];
 
 const state = {
@@ -356,7 +354,18 @@ async function consoleScreen({ focus = true } = {}) {
     window.history.replaceState(null, '', `#/${section.id}`);
   }
   renderNav(section.id);
-  const node = section.view(context(token));
+  let view = section.view;
+  if (!view) {
+    try {
+      view = await section.load();
+    } catch {
+      if (token === state.renderToken) showError(new ApiError(0, 'network'));
+      return;
+    }
+    // Another screen was asked for while the module came.
+    if (token !== state.renderToken) return;
+  }
+  const node = view(context(token));
   show(node, { focus, title: section.key });
 }
 
