@@ -29,8 +29,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -149,6 +151,36 @@ std::pair<long, long> memory_kib(pid_t pid) {
   return {hwm, rss};
 }
 
+// CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; -1 if unreadable.
+double cpu_seconds(pid_t pid) {
+  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const auto close = text.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(text.substr(close + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
+    if (i == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// Width and height of a JPEG, from its header.
+std::pair<unsigned, unsigned> jpeg_size(const std::string& jpeg) {
+  jpeg_decompress_struct d{};
+  jpeg_error_mgr err{};
+  d.err = jpeg_std_error(&err);
+  jpeg_create_decompress(&d);
+  jpeg_mem_src(&d, reinterpret_cast<const unsigned char*>(jpeg.data()),
+               static_cast<unsigned long>(jpeg.size()));
+  jpeg_read_header(&d, TRUE);
+  const std::pair<unsigned, unsigned> size{d.image_width, d.image_height};
+  jpeg_destroy_decompress(&d);
+  return size;
+}
+
 // ---------------------------------------------------------------- a streaming client
 
 bool send_all(int fd, const char* p, std::size_t n) {
@@ -259,7 +291,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> photos;
   for (std::uint32_t i = 0; i < (o.smoke ? 4u : 32u); ++i)
     photos.push_back(make_photo(i + 1, 2 * 1000 * 1000));
-  std::printf("photo size: %.2f MB\n", static_cast<double>(photos[0].size()) / 1e6);
+  const auto [photo_w, photo_h] = jpeg_size(photos[0]);
+  std::printf("photo size: %.2f MB, %ux%u pixels (%.1f MP)\n", static_cast<double>(photos[0].size()) / 1e6,
+              photo_w, photo_h, static_cast<double>(photo_w) * photo_h / 1e6);
 
   // Many reports come from one address here: the public rate limit is lifted for the run.
   const fs::path conf = dir / "baove.conf";
@@ -277,6 +311,8 @@ int main(int argc, char** argv) {
   std::atomic<std::uint64_t> seq{0};
   std::vector<std::thread> threads;
   const auto t0 = Clock::now();
+  const double server_cpu0 = cpu_seconds(pid);
+  const double client_cpu0 = cpu_seconds(getpid());
   for (int c = 0; c < o.clients; ++c) {
     threads.emplace_back([&, c] {
       baove::testing::HttpClient client("127.0.0.1", port);
@@ -309,6 +345,16 @@ int main(int argc, char** argv) {
       "reports with one 2 MB photo: %ld in %.1f s = %.1f reports/s with %d clients (goal >= 100/s: %s); "
       "unexpected answers: %ld\n",
       ok.load(), elapsed, rate, o.clients, rate >= 100 ? "met" : "NOT met", bad.load());
+  // Where the time goes: the server's CPU per report bounds the rate the machine's cores allow.
+  if (ok.load() > 0) {
+    const double per_report = (cpu_seconds(pid) - server_cpu0) / static_cast<double>(ok.load());
+    const double client = (cpu_seconds(getpid()) - client_cpu0) / static_cast<double>(ok.load());
+    const auto cores = std::thread::hardware_concurrency();
+    std::printf(
+        "  server CPU per report: %.1f ms (this client: %.1f ms); %u cores at that cost allow at most %.0f "
+        "reports/s\n",
+        per_report * 1e3, client * 1e3, cores, per_report > 0 ? cores / per_report : 0.0);
+  }
 
   // ---- 2. one large upload
   const auto before = memory_kib(pid);
