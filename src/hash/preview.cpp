@@ -94,23 +94,17 @@ class ScaleSink final : public RowSink {
     width_ = scaled(info.width, longer, max_side_);
     height_ = scaled(info.height, longer, max_side_);
     rows_.emplace(info.height, height_);
-    // Where each source column goes: its first cell and weight there; the rest of its weight
-    // (target - first, possibly 0) goes to the next cell. Built once per image, so that row() is a
-    // straight loop.
-    columns_.clear();
-    columns_.reserve(info.width);
-    AxisWalk walk(info.width, width_);
+    // Where each source column goes (in AxisWalk's units: pixel x covers [x * width_, (x + 1) *
+    // width_), a cell is info.width long): its first cell and weight there; the rest of its weight
+    // (width_ - weight, possibly 0) goes to the next cell. Built once per image, so that row() is
+    // a straight loop.
+    columns_.resize(info.width);
     for (std::uint32_t x = 0; x < info.width; ++x) {
-      Column c{};
-      bool first = true;
-      walk.next([&](std::uint32_t cell, std::uint32_t weight) {
-        if (first) {
-          c.cell = cell;
-          c.weight = weight;
-          first = false;
-        }
-      });
-      columns_.push_back(c);
+      const std::uint64_t start = std::uint64_t{x} * width_;
+      const std::uint64_t cell = start / info.width;
+      const std::uint64_t room = (cell + 1) * info.width - start;  // left in that cell
+      columns_[x] = Column{static_cast<std::uint32_t>(cell),
+                           static_cast<std::uint32_t>(std::min<std::uint64_t>(room, width_))};
     }
     line_.assign(std::size_t{width_} + 1, 0);  // + 1: the last column's spill, always 0
     sums_.assign(std::size_t{width_} * height_, 0);

@@ -1098,14 +1098,8 @@ const numberFormats = {};
 // for; other numbers go through Intl.
 export function formatNumber(n) {
   if (Number.isSafeInteger(n)) {
-    const digits = String(Math.abs(n));
-    const sep = current === 'vi' ? '.' : ',';
-    let out = '';
-    for (let end = digits.length; end > 0; end -= 3) {
-      const start = Math.max(0, end - 3);
-      out = start > 0 ? sep + digits.slice(start, end) + out : digits.slice(start, end) + out;
-    }
-    return n < 0 ? `-${out}` : out;
+    const grouped = String(Math.abs(n)).replace(/\B(?=(\d{3})+$)/g, current === 'vi' ? '.' : ',');
+    return n < 0 ? `-${grouped}` : grouped;
   }
   if (!numberFormats[current]) numberFormats[current] = new Intl.NumberFormat(current === 'vi' ? 'vi-VN' : 'en-GB');
   return numberFormats[current].format(n);
